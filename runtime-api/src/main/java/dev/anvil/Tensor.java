@@ -670,6 +670,24 @@ public final class Tensor {
         return LinAlg.matmul(this, other);
     }
 
+    /**
+     * Sliding 2-D patches of an NCHW batch as columns {@code [n, c*kh*kw, outH*outW]} ({@code
+     * torch.nn.functional.unfold}); the building block of convolution (im2col).
+     *
+     * @param kernel {kh, kw}; @param stride {sh, sw}; @param padding {ph, pw} (zeros); @param dilation {dh, dw}
+     */
+    public Tensor unfold(int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        return Convolutions.unfold(this, kernel, stride, padding, dilation);
+    }
+
+    /**
+     * The inverse of {@link #unfold}: sums columns {@code [n, c*kh*kw, L]} back into an NCHW batch of
+     * spatial size {@code outputSize} ({@code torch.nn.functional.fold}, col2im); overlapping patches add up.
+     */
+    public static Tensor fold(Tensor cols, int[] outputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        return Convolutions.fold(cols, outputSize, kernel, stride, padding, dilation);
+    }
+
     // ================================================================ joining, splitting, indexing
 
     /** Joins tensors along an existing axis. */

@@ -31,6 +31,18 @@ public record Layout(int[] shape, long[] strides, long offset) {
         strides = strides.clone();
     }
 
+    /** A copy of the dimensions. */
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** A copy of the strides. */
+    @Override
+    public long[] strides() {
+        return strides.clone();
+    }
+
     /** A row-major contiguous layout at offset 0. */
     public static Layout contiguous(int... shape) {
         return new Layout(shape, contiguousStrides(shape), 0);
