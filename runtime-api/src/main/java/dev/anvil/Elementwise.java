@@ -8,11 +8,23 @@ import java.util.Optional;
 
 /** Unary and binary elementwise ops with NumPy broadcasting and PyTorch's type promotion. */
 final class Elementwise {
+    // op names for messages, computed once: ops run millions of times and must not build strings
+    private static final String[] UNARY = names(UnaryOp.values());
+    private static final String[] BINARY = names(BinaryOp.values());
+
     private Elementwise() {
     }
 
+    private static String[] names(Enum<?>[] ops) {
+        String[] n = new String[ops.length];
+        for (int i = 0; i < ops.length; i++) {
+            n[i] = ops[i].name().toLowerCase(java.util.Locale.ROOT);
+        }
+        return n;
+    }
+
     static Tensor unary(UnaryOp op, Tensor x) {
-        Backend b = Exec.backend(op.name().toLowerCase(java.util.Locale.ROOT), x);
+        Backend b = Exec.backend(UNARY[op.ordinal()], x);
         DType t = x.dtype();
         DType compute = t.isFloating() || op.integral() ? (t.isHalf() ? DType.F32 : t) : DType.F32;
         if (t == DType.BOOL && op != UnaryOp.RELU) {
@@ -38,7 +50,7 @@ final class Elementwise {
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        String name = BINARY[op.ordinal()];
         Backend be = Exec.backend(name, a, b);
         Shape shape = Shape.broadcast(name, a.shape(), b.shape());
         DType t = computeType(op, a.dtype(), b.dtype());

@@ -18,7 +18,9 @@ final class Exec {
             if (t == null) {
                 throw new IllegalArgumentException(op + ": operand " + i + " is null");
             }
-            t.storage().checkAlive(op + ": operand " + t.describe());
+            if (!t.storage().isAlive()) {
+                t.storage().checkAlive(op + ": operand " + t.describe()); // builds the message only on failure
+            }
             Backend b = t.storage().backend();
             if (chosen == null) {
                 chosen = b;
