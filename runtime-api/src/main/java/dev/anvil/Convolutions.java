@@ -37,7 +37,8 @@ final class Convolutions {
         if (cols.numel() > 0) {
             b.im2col(src.view(), g, cols.view());
         }
-        return cols;
+        int[] size = {dims[2], dims[3]};
+        return Autograd.record(cols, "unfold", gr -> new Tensor[] {Tensor.fold(gr, size, k, s, p, d)}, src);
     }
 
     static Tensor fold(Tensor cols, int[] outputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
@@ -68,6 +69,6 @@ final class Convolutions {
         if (src.numel() > 0) {
             b.col2im(src.view(), g, x.view());
         }
-        return x;
+        return Autograd.record(x, "fold", gr -> new Tensor[] {gr.unfold(k, s, p, d)}, src);
     }
 }

@@ -35,7 +35,36 @@ final class Elementwise {
         if (out.numel() > 0) {
             b.unary(op, in.view(), out.view());
         }
+        if (compute.isFloating() && Autograd.needed(in)) {
+            Tensor y = out.detach();
+            Autograd.record(out, UNARY[op.ordinal()], g -> new Tensor[] {unaryGrad(op, in, y, g)}, in);
+        }
         return out;
+    }
+
+    /** d op(x) / dx times g, from the input x and the output y. */
+    private static Tensor unaryGrad(UnaryOp op, Tensor x, Tensor y, Tensor g) {
+        return switch (op) {
+            case NEG -> g.neg();
+            case EXP -> g.mul(y);
+            case LOG -> g.div(x);
+            case SQRT -> g.div(y).mul(0.5);
+            case RSQRT -> g.mul(y.mul(y).mul(y)).mul(-0.5);
+            case ABS -> g.mul(x.gt(0).cast(x.dtype()).sub(x.lt(0).cast(x.dtype())));
+            case TANH -> g.mul(y.mul(y).neg().add(1));
+            case SIGMOID -> g.mul(y.mul(y.neg().add(1)));
+            case RELU -> g.mul(x.gt(0).cast(x.dtype()));
+            case GELU -> {
+                // d/dx x*Phi(x) = Phi(x) + x*phi(x); Phi(x) = gelu(x)/x away from 0, 1/2 at 0
+                Tensor small = x.abs().lt(1e-6);
+                Tensor safeX = Tensor.where(small, Tensor.scalar(1, x.dtype()), x);
+                Tensor cdf = Tensor.where(small, Tensor.scalar(0.5, x.dtype()), y.div(safeX));
+                Tensor pdf = x.mul(x).mul(-0.5).exp().mul(0.3989422804014327);
+                yield g.mul(cdf.add(x.mul(pdf)));
+            }
+            case SIN -> g.mul(x.cos());
+            case COS -> g.mul(x.sin()).neg();
+        };
     }
 
     static DType computeType(BinaryOp op, DType a, DType b) {
@@ -61,7 +90,44 @@ final class Elementwise {
         if (out.numel() > 0) {
             be.binary(op, x.view(), y.view(), out.view());
         }
+        if (!op.isComparison() && t.isFloating() && Autograd.needed(a, b)) {
+            Tensor xa = a.cast(t);
+            Tensor xb = b.cast(t);
+            Tensor z = out.detach();
+            int[] sa = a.dims();
+            int[] sb = b.dims();
+            Autograd.record(out, name, g -> {
+                Tensor[] gr = binaryGrad(op, xa, xb, z, g);
+                return new Tensor[] {
+                    gr[0] == null ? null : Autograd.sumTo(gr[0], sa).cast(a.dtype()),
+                    gr[1] == null ? null : Autograd.sumTo(gr[1], sb).cast(b.dtype())};
+            }, a, b);
+        }
         return out;
+    }
+
+    /** Gradients of a op b (broadcast shapes; the caller reduces them back). */
+    private static Tensor[] binaryGrad(BinaryOp op, Tensor a, Tensor b, Tensor out, Tensor g) {
+        boolean da = a.requiresGrad();
+        boolean db = b.requiresGrad();
+        return switch (op) {
+            case ADD -> new Tensor[] {da ? g : null, db ? g : null};
+            case SUB -> new Tensor[] {da ? g : null, db ? g.neg() : null};
+            case MUL -> new Tensor[] {da ? g.mul(b) : null, db ? g.mul(a) : null};
+            case DIV -> new Tensor[] {da ? g.div(b) : null, db ? g.mul(out).div(b).neg() : null};
+            case POW -> new Tensor[] {
+                da ? g.mul(b).mul(a.pow(b.sub(1))) : null,
+                // d/db a^b = a^b log a; taken as 0 where a == 0 (PyTorch's convention)
+                db ? g.mul(out).mul(Tensor.where(a.eq(0), Tensor.scalar(0, a.dtype()), a.log())) : null};
+            case MAX, MIN -> {
+                // the larger (smaller) operand takes the gradient; ties split it evenly, as torch.maximum
+                Tensor wins = (op == BinaryOp.MAX ? a.gt(b) : a.lt(b)).cast(g.dtype());
+                Tensor ties = a.eq(b).cast(g.dtype()).mul(0.5);
+                Tensor shareA = wins.add(ties);
+                yield new Tensor[] {da ? g.mul(shareA) : null, db ? g.mul(shareA.neg().add(1)) : null};
+            }
+            default -> throw new IllegalStateException(op + " has no gradient");
+        };
     }
 
     /** The 0-d operand for {@code t op v}: t's type when v fits it, else F32 (an integer tensor times 0.5). */
@@ -91,10 +157,29 @@ final class Elementwise {
         if (out.numel() > 0) {
             be.where(c.view(), x.view(), y.view(), out.view());
         }
+        if (t.isFloating() && Autograd.needed(a, b)) {
+            int[] sa = a.dims();
+            int[] sb = b.dims();
+            Autograd.record(out, "where", g -> {
+                Tensor zero = Tensor.scalar(0, g.dtype());
+                return new Tensor[] {null,
+                    a.requiresGrad() ? Autograd.sumTo(Tensor.where(c, g, zero), sa).cast(a.dtype()) : null,
+                    b.requiresGrad() ? Autograd.sumTo(Tensor.where(c, zero, g), sb).cast(b.dtype()) : null};
+            }, cond, a, b);
+        }
         return out;
     }
 
+    /** In-place writes cannot be differentiated: refuse them on tensors that are part of a graph. */
+    static void checkNotRecorded(String op, Tensor target) {
+        if (Autograd.isEnabled() && target.requiresGrad()) {
+            throw new IllegalStateException(op + ": " + target.describe() + " requires a gradient, and in-place "
+                    + "changes cannot be differentiated; wrap the update in Autograd.noGrad() or use the out-of-place op");
+        }
+    }
+
     static Tensor copyInto(Tensor src, Tensor dst) {
+        checkNotRecorded("copyFrom", dst);
         Backend be = Exec.backend("copyFrom", dst, src);
         Tensor s = src;
         if (!s.shape().equals(dst.shape())) {
@@ -107,6 +192,7 @@ final class Elementwise {
     }
 
     static Tensor addInPlace(Tensor y, Tensor x, double alpha) {
+        checkNotRecorded("addInPlace", y);
         Backend be = Exec.backend("addInPlace", y, x);
         if (!y.dtype().isFloating() || y.dtype().isHalf()) {
             throw new IllegalArgumentException("addInPlace: target must be F32 or F64, got " + y.describe());

@@ -44,13 +44,28 @@ final class Indexing {
         dims[a] = (int) total;
         Tensor out = Exec.empty(be, first.dtype() == t ? t : t, dims);
         long at = 0;
+        long[] starts = new long[tensors.size()];
+        int i = 0;
         for (Tensor x : tensors) {
             int len = x.layout().dim(a);
+            starts[i++] = at;
             if (len > 0 && x.numel() > 0) {
                 Tensor dst = out.slice(a, at, at + len);
-                be.copy(x.view(), dst.view());
+                be.copy(x.cast(t).view(), dst.view());
             }
             at += len;
+        }
+        Tensor[] inputs = tensors.toArray(new Tensor[0]);
+        if (t.isFloating() && Autograd.needed(inputs)) {
+            Autograd.record(out, "concat", g -> {
+                Tensor[] grads = new Tensor[inputs.length];
+                for (int j = 0; j < inputs.length; j++) {
+                    if (inputs[j].requiresGrad()) {
+                        grads[j] = g.slice(a, starts[j], starts[j] + inputs[j].layout().dim(a)).cast(inputs[j].dtype());
+                    }
+                }
+                return grads;
+            }, inputs);
         }
         return out;
     }
@@ -169,6 +184,10 @@ final class Indexing {
             }
             be.gather(src.view(), a, index.view(), out.view());
         }
+        if (t.isFloating() && Autograd.needed(src)) {
+            int[] dims = src.dims();
+            Autograd.record(out, "gather", g -> new Tensor[] {Tensor.zeros(Shape.of(dims), g.dtype()).scatterAdd(a, index, g)}, src);
+        }
         return out;
     }
 
@@ -203,9 +222,18 @@ final class Indexing {
             }
         }
         DType t = DType.promote(x.dtype(), src.dtype());
-        Tensor out = x.cast(t).copy();
+        Tensor base = x.cast(t);
+        Tensor add = src.cast(t);
+        Tensor out = Exec.empty(be, t, x.dims());
+        if (out.numel() > 0) {
+            be.copy(base.view(), out.view());
+        }
         if (index.numel() > 0) {
-            be.scatterAdd(src.cast(t).view(), a, index.view(), out.view());
+            be.scatterAdd(add.view(), a, index.view(), out.view());
+        }
+        if (t.isFloating() && Autograd.needed(base, add)) {
+            Autograd.record(out, "scatterAdd", g -> new Tensor[] {base.requiresGrad() ? g : null, null,
+                add.requiresGrad() ? g.gather(a, index) : null}, base, index, add);
         }
         return out;
     }

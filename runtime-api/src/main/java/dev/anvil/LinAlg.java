@@ -63,6 +63,17 @@ final class LinAlg {
                     y.storage(), ob.offset, ob.ld, ob.batchStride, ob.trans,
                     out.storage(), 0, n, (long) m * n));
         }
+        if (Autograd.needed(a, b)) {
+            Tensor a2 = vecA ? a.cast(t).unsqueeze(0).detach() : a.cast(t).detach();
+            Tensor b2 = vecB ? b.cast(t).unsqueeze(1).detach() : b.cast(t).detach();
+            int[] sa = a2.dims();
+            int[] sb = b2.dims();
+            int[] da = a.dims();
+            int[] db = b.dims();
+            Autograd.record(out, "matmul", g -> new Tensor[] {
+                a.requiresGrad() ? Autograd.sumTo(g.matmul(b2.mT()), sa).reshape(da).cast(a.dtype()) : null,
+                b.requiresGrad() ? Autograd.sumTo(a2.mT().matmul(g), sb).reshape(db).cast(b.dtype()) : null}, a, b);
+        }
         if (vecA) {
             out = out.squeeze(-2);
         }

@@ -65,9 +65,26 @@ public final class MemoryScope implements AutoCloseable {
         return storages.size();
     }
 
+    private static final ThreadLocal<boolean[]> AT_ROOT = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /**
+     * Runs {@code body} with every allocation going to the root scope, whatever scopes are open: for state
+     * that outlives a step, such as gradient buffers and optimizer moments.
+     */
+    public static <T> T atRoot(java.util.function.Supplier<T> body) {
+        boolean[] flag = AT_ROOT.get();
+        boolean previous = flag[0];
+        flag[0] = true;
+        try {
+            return body.get();
+        } finally {
+            flag[0] = previous;
+        }
+    }
+
     /** Puts a new storage under the current scope of this thread (or the root scope). Called by the API. */
     static void register(Storage storage) {
-        MemoryScope s = current();
+        MemoryScope s = AT_ROOT.get()[0] ? null : current();
         if (s == null) {
             storage.releaseWhenUnreachable();
         } else {

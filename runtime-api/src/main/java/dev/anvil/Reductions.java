@@ -77,8 +77,31 @@ final class Reductions {
             if (x.numel() > 0) {
                 b.reduce(op, src.view(), axes, r.view());
             }
+            if (out.isFloating() && Autograd.needed(src)) {
+                Tensor result = r.detach();
+                Autograd.record(r, name, g -> new Tensor[] {reduceGrad(op, src, result, g)}, src);
+            }
         }
         return keepDim ? r : r.reshape(droppedShape(dims, axes));
+    }
+
+    /** Gradient of a keep-dim reduction: spread back over the reduced axes (to the extremes for max/min, split on ties). */
+    private static Tensor reduceGrad(ReduceOp op, Tensor x, Tensor result, Tensor g) {
+        int[] dims = x.dims();
+        if (op == ReduceOp.SUM) {
+            return g.expand(dims).contiguous();
+        }
+        Tensor hit = x.eq(result).cast(g.dtype());
+        int[] axes = new int[dims.length];
+        int n = 0;
+        int[] rd = result.dims();
+        for (int i = 0; i < dims.length; i++) {
+            if (rd[i] == 1 && dims[i] != 1) {
+                axes[n++] = i;
+            }
+        }
+        Tensor count = n == 0 ? hit : hit.sum(java.util.Arrays.copyOf(axes, n), true);
+        return hit.mul(g.div(count));
     }
 
     static long count(Tensor x, int[] axes) {
@@ -146,6 +169,13 @@ final class Reductions {
         Tensor out = Exec.empty(b, src.dtype(), src.dims());
         if (out.numel() > 0) {
             b.softmax(src.view(), out.view(), log);
+        }
+        if (Autograd.needed(src)) {
+            Tensor y = out.detach();
+            int[] lastAxis = {last};
+            Autograd.record(out, name, g -> new Tensor[] {log
+                    ? g.sub(y.exp().mul(g.sum(lastAxis, true)))
+                    : y.mul(g.sub(g.mul(y).sum(lastAxis, true)))}, src);
         }
         return out;
     }

@@ -32,6 +32,10 @@ public final class Tensor {
     private final Storage storage;
     private final DType dtype;
     private final Layout layout;
+    // autograd: a leaf asks for a gradient with requiresGrad; an op's result carries the node that made it
+    private boolean requiresGrad;
+    private Autograd.GradNode gradFn;
+    private Tensor grad;
 
     /** Wraps a storage; the layout must fit inside it (checked). For backends and the API's own ops. */
     public Tensor(Storage storage, DType dtype, Layout layout) {
@@ -106,6 +110,83 @@ public final class Tensor {
     /** A short description for messages: {@code F32[2, 3] on cpu-vector}. */
     public String describe() {
         return dtype + Exec.str(layout.shape()) + " on " + storage.backend().name();
+    }
+
+    // ================================================================ autograd
+
+    /** True when gradients flow to or through this tensor (a leaf that asked, or the result of such an op). */
+    public boolean requiresGrad() {
+        return requiresGrad || gradFn != null;
+    }
+
+    /**
+     * Marks this leaf tensor (a parameter) as needing a gradient; {@link #backward()} fills {@link #grad()}.
+     * Returns this tensor.
+     */
+    public Tensor requiresGrad(boolean on) {
+        if (gradFn != null) {
+            throw new IllegalStateException("requiresGrad: " + describe() + " is the result of " + gradFn.op()
+                    + ", not a leaf; call detach() first");
+        }
+        if (on && !dtype.isFloating()) {
+            throw new IllegalArgumentException("requiresGrad: only floating tensors have gradients, got " + describe());
+        }
+        requiresGrad = on;
+        return this;
+    }
+
+    /** True for tensors not produced by a recorded op. */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** The accumulated gradient of a leaf after {@link #backward()}, or null before. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Sets the gradient to zero (keeping its memory, so steady-state training allocates nothing). */
+    public void zeroGrad() {
+        if (grad != null) {
+            grad.fill(0);
+        }
+    }
+
+    /** Drops the gradient buffer. */
+    public void clearGrad() {
+        grad = null;
+    }
+
+    /** The same storage and layout with no autograd history. */
+    public Tensor detach() {
+        return new Tensor(storage, dtype, layout);
+    }
+
+    /** Backpropagates from this scalar (a loss), accumulating gradients into every leaf that requires one. */
+    public void backward() {
+        Autograd.backward(this, null);
+    }
+
+    /** Backpropagates from this tensor given the gradient of the final result with respect to it. */
+    public void backward(Tensor gradient) {
+        Autograd.backward(this, gradient);
+    }
+
+    Autograd.GradNode gradFn() {
+        return gradFn;
+    }
+
+    void setGradFn(Autograd.GradNode node) {
+        this.gradFn = node;
+    }
+
+    /** Adds {@code g} into this leaf's gradient, allocating it (outside any scope) on first use. */
+    void accumulateGrad(Tensor g) {
+        if (grad == null || !grad.isAlive()) {
+            grad = MemoryScope.atRoot(() -> g.cast(dtype).copy());
+        } else {
+            grad.addInPlace(g, 1);
+        }
     }
 
     // ================================================================ creation
@@ -555,6 +636,7 @@ public final class Tensor {
 
     /** Sets every element to {@code value}, in place. */
     public Tensor fill(double value) {
+        Elementwise.checkNotRecorded("fill", this);
         Exec.backend("fill", this).fill(view(), value);
         return this;
     }

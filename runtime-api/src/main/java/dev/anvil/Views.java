@@ -21,18 +21,38 @@ final class Views {
         if (t.numel() > 0) {
             b.copy(t.view(), out.view());
         }
+        if (target.isFloating() && Autograd.needed(t)) {
+            Autograd.record(out, "copy", g -> new Tensor[] {g.cast(t.dtype())}, t);
+        }
+        return out;
+    }
+
+    /** Records a view's backward: {@code back} maps the view's gradient to the source's. */
+    private static Tensor recorded(Tensor out, String op, Tensor src, java.util.function.UnaryOperator<Tensor> back) {
+        if (Autograd.needed(src)) {
+            Autograd.record(out, op, g -> new Tensor[] {back.apply(g)}, src);
+        }
         return out;
     }
 
     static Tensor reshape(Tensor t, int[] shape) {
         Exec.backend("reshape", t);
-        int[] target = Creation.resolveShape("reshape of " + t.describe(), t.numel(), shape);
-        long[] strides = viewStrides(t.layout(), target);
-        if (strides != null) {
-            return view(t, target, strides, t.layout().offset());
+        int[] target;
+        if (shape.length == 0) {
+            if (t.numel() != 1) {
+                throw new IllegalArgumentException("reshape of " + t.describe() + ": only a one-element tensor becomes a 0-d scalar");
+            }
+            target = shape;
+        } else {
+            target = Creation.resolveShape("reshape of " + t.describe(), t.numel(), shape);
         }
-        Tensor c = copy(t, t.dtype());
-        return view(c, target, Layout.contiguousStrides(target), 0);
+        long[] strides = viewStrides(t.layout(), target);
+        int[] from = t.dims();
+        if (strides != null) {
+            return recorded(view(t, target, strides, t.layout().offset()), "reshape", t, g -> g.reshape(from));
+        }
+        Tensor c = copy(t, t.dtype()).detach();
+        return recorded(view(c, target, Layout.contiguousStrides(target), 0), "reshape", t, g -> g.reshape(from));
     }
 
     /**
@@ -120,7 +140,11 @@ final class Views {
             shape[i] = t.layout().dim(a);
             strides[i] = t.layout().stride(a);
         }
-        return view(t, shape, strides, t.layout().offset());
+        int[] inverse = new int[r];
+        for (int i = 0; i < r; i++) {
+            inverse[Shape.normalizeAxis(axes[i], r, "permute: axis")] = i;
+        }
+        return recorded(view(t, shape, strides, t.layout().offset()), "permute", t, g -> g.permute(inverse));
     }
 
     static Tensor transpose(Tensor t, int a, int b) {
@@ -151,7 +175,12 @@ final class Views {
         shape[a] = n;
         long offset = t.layout().offset() + (n == 0 ? 0 : s * strides[a]);
         strides[a] *= step;
-        return view(t, shape, strides, offset);
+        int[] from = t.dims();
+        return recorded(view(t, shape, strides, offset), "slice", t, g -> {
+            Tensor z = Tensor.zeros(Shape.of(from), g.dtype());
+            z.slice(a, start, end, step).copyFrom(g);
+            return z;
+        });
     }
 
     private static long clampIndex(long i, int size) {
@@ -204,7 +233,7 @@ final class Views {
                         + " (dimension " + i + ": " + dims[j] + " vs " + want + ")");
             }
         }
-        return view(t, outShape, outStrides, t.layout().offset());
+        return recorded(view(t, outShape, outStrides, t.layout().offset()), "expand", t, g -> Autograd.sumTo(g, dims));
     }
 
     static Tensor squeeze(Tensor t) {
@@ -226,7 +255,7 @@ final class Views {
                 strides[k++] = st[i];
             }
         }
-        return view(t, shape, strides, t.layout().offset());
+        return recorded(view(t, shape, strides, t.layout().offset()), "squeeze", t, g -> g.reshape(dims));
     }
 
     static Tensor squeeze(Tensor t, int axis) {
@@ -246,7 +275,7 @@ final class Views {
                 strides[k++] = st[i];
             }
         }
-        return view(t, shape, strides, t.layout().offset());
+        return recorded(view(t, shape, strides, t.layout().offset()), "squeeze", t, g -> g.reshape(dims));
     }
 
     static Tensor unsqueeze(Tensor t, int axis) {
@@ -265,6 +294,6 @@ final class Views {
                 strides[i] = st[k++];
             }
         }
-        return view(t, shape, strides, t.layout().offset());
+        return recorded(view(t, shape, strides, t.layout().offset()), "unsqueeze", t, g -> g.reshape(dims));
     }
 }
