@@ -1,0 +1,77 @@
+package dev.anvil.nn;
+
+import dev.anvil.Shape;
+import dev.anvil.Tensor;
+import java.util.random.RandomGenerator;
+
+/**
+ * 2-D convolution over NCHW input, as im2col ({@link Tensor#unfold}) and one batched matrix product.
+ * Weight {@code [out, in, k, k]}.
+ */
+public final class Conv2d extends Module {
+    private final int inChannels;
+    private final int outChannels;
+    private final int kernel;
+    private final int stride;
+    private final int padding;
+    private final Tensor weight;
+    private final Tensor bias;
+
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, RandomGenerator rng) {
+        if (inChannels <= 0 || outChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0) {
+            throw new IllegalArgumentException("Conv2d: channels, kernel and stride must be positive and padding >= 0, got "
+                    + inChannels + " -> " + outChannels + ", kernel " + kernel + ", stride " + stride + ", padding " + padding);
+        }
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+        int fanIn = inChannels * kernel * kernel;
+        this.weight = parameter("weight", Init.torchDefault(Shape.of(outChannels, inChannels, kernel, kernel), fanIn, rng));
+        this.bias = parameter("bias", Init.torchDefault(Shape.of(outChannels), fanIn, rng));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.rank() != 4 || x.dim(1) != inChannels) {
+            throw new IllegalArgumentException("Conv2d(" + inChannels + " -> " + outChannels + "): input " + x.shape()
+                    + " must be [n, " + inChannels + ", h, w]");
+        }
+        int n = x.dim(0);
+        int oh = (x.dim(2) + 2 * padding - kernel) / stride + 1;
+        int ow = (x.dim(3) + 2 * padding - kernel) / stride + 1;
+        Tensor cols = x.unfold(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding},
+                new int[] {1, 1});
+        Tensor y = weight.reshape(outChannels, -1).matmul(cols);          // [n, out, oh*ow]
+        return y.add(bias.reshape(outChannels, 1)).reshape(n, outChannels, oh, ow);
+    }
+
+    public Tensor weight() {
+        return weight;
+    }
+
+    public Tensor bias() {
+        return bias;
+    }
+
+    public int inChannels() {
+        return inChannels;
+    }
+
+    public int outChannels() {
+        return outChannels;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return padding;
+    }
+}

@@ -1,0 +1,19 @@
+package dev.anvil.nn;
+
+import dev.anvil.Tensor;
+
+/** Maximum over {@code k x k} windows of each channel. */
+public final class MaxPool2d extends Pool2d {
+    public MaxPool2d(int kernel) {
+        this(kernel, kernel);
+    }
+
+    public MaxPool2d(int kernel, int stride) {
+        super(kernel, stride);
+    }
+
+    @Override
+    Tensor reduce(Tensor patches) {
+        return patches.max(1);
+    }
+}
