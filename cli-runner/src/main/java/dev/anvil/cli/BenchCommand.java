@@ -107,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Backend> targets = targets();
         int measurements = repeats != null ? repeats : quick ? 3 : 5;
         Stopwatch stopwatch = quick
-                ? new Stopwatch(50_000_000L, 30_000_000L, measurements)
+                ? new Stopwatch(100_000_000L, 30_000_000L, measurements)
                 : new Stopwatch(200_000_000L, 100_000_000L, measurements);
 
         PrintWriter out = spec.commandLine().getOut();

@@ -6,11 +6,11 @@ import java.util.Arrays;
 import java.util.function.Supplier;
 
 /**
- * Times one benchmark case: warm-up, then {@code measurements} timed batches of calls, each batch sized so
- * it lasts about {@code targetNanos}; the result is the median time of one call. Every call runs in its own
- * {@link MemoryScope}, so its output is freed at once and memory stays flat.
+ * Times one benchmark case: warm-up until calls stop getting faster, then {@code measurements} timed batches
+ * of calls, each batch sized so it lasts about {@code targetNanos}; the result is the median time of one
+ * call. Every call runs in its own {@link MemoryScope}, so its output is freed at once and memory stays flat.
  *
- * @param warmupNanos warm up for at least this long (longer while call times still fall)
+ * @param warmupNanos the length of one warm-up round (rounds repeat while calls keep getting faster)
  * @param targetNanos the length of one timed batch
  * @param measurements number of timed batches (fewer when one call alone is very slow)
  */
@@ -29,21 +29,22 @@ record Stopwatch(long warmupNanos, long targetNanos, int measurements) {
     }
 
     Timing time(Supplier<Tensor> op) {
-        // Warm up for warmupNanos, and beyond (up to ten times as long) until at least three calls have run and
-        // the last one is close to the best: the first calls of a cold kernel can be 100x slower than compiled.
-        long warmStart = System.nanoTime();
-        long lastCall;
-        long bestCall = Long.MAX_VALUE;
-        int warmCalls = 0;
-        while (true) {
-            long t0 = System.nanoTime();
-            callInScope(op);
-            lastCall = System.nanoTime() - t0;
-            bestCall = Math.min(bestCall, lastCall);
-            warmCalls++;
-            long elapsed = System.nanoTime() - warmStart;
-            boolean settled = warmCalls >= 3 && lastCall <= bestCall * 1.5;
-            if (elapsed >= warmupNanos && (settled || elapsed >= 10 * warmupNanos)) {
+        // Warm up in rounds of warmupNanos until a round is no longer 10% faster per call than the one before
+        // (at most ten rounds): a cold kernel runs interpreted, and on a busy machine the JIT takes a while.
+        long lastCall = Long.MAX_VALUE;
+        for (int round = 0; round < 10; round++) {
+            long r0 = System.nanoTime();
+            long n = 0;
+            long elapsed;
+            do {
+                callInScope(op);
+                n++;
+                elapsed = System.nanoTime() - r0;
+            } while (elapsed < warmupNanos);
+            long perCall = elapsed / n;
+            boolean improving = perCall < lastCall * 0.9;
+            lastCall = Math.min(lastCall, perCall);
+            if (!improving && round > 0) {
                 break;
             }
         }
