@@ -1,0 +1,133 @@
+package dev.anvil.cli;
+
+import dev.anvil.Shape;
+import dev.anvil.Tensor;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The operations {@code anvil bench} measures, with their default sizes and the work one call does. The
+ * JMH benchmarks in the bench module measure the same cases.
+ */
+enum BenchOp {
+    /** Square F32 matmul {@code [n, n] x [n, n]}: 2n^3 floating-point operations. */
+    GEMM(List.of(256, 512, 1024)) {
+        @Override
+        Supplier<Tensor> prepare(int n) {
+            Tensor a = Tensor.rand(Shape.of(n, n), 1);
+            Tensor b = Tensor.rand(Shape.of(n, n), 2);
+            return () -> a.matmul(b);
+        }
+
+        @Override
+        double flops(int n) {
+            return 2.0 * n * n * n;
+        }
+
+        @Override
+        double bytes(int n) {
+            return Double.NaN;
+        }
+    },
+    /** Elementwise F32 {@code a + b} over n elements: reads 2, writes 1, so 3 * 4n bytes. */
+    ADD(List.of(1 << 20, 1 << 24)) {
+        @Override
+        Supplier<Tensor> prepare(int n) {
+            Tensor a = Tensor.rand(Shape.of(n), 1);
+            Tensor b = Tensor.rand(Shape.of(n), 2);
+            return () -> a.add(b);
+        }
+
+        @Override
+        double bytes(int n) {
+            return 3.0 * 4 * n;
+        }
+    },
+    /** Contiguous copy of n F32 elements with {@code tensor.copy()}: 2 * 4n bytes. */
+    COPY(List.of(1 << 20, 1 << 24)) {
+        @Override
+        Supplier<Tensor> prepare(int n) {
+            Tensor a = Tensor.rand(Shape.of(n), 1);
+            return a::copy;
+        }
+
+        @Override
+        double bytes(int n) {
+            return 2.0 * 4 * n;
+        }
+    },
+    /** Softmax over the last axis of {@code [256, n]} F32: reads and writes each element, 2 * 4 * 256n bytes. */
+    SOFTMAX(List.of(1024, 4096)) {
+        @Override
+        Supplier<Tensor> prepare(int n) {
+            Tensor x = Tensor.randn(Shape.of(SOFTMAX_ROWS, n), 1);
+            return () -> x.softmax(-1);
+        }
+
+        @Override
+        double bytes(int n) {
+            return 2.0 * 4 * SOFTMAX_ROWS * n;
+        }
+    };
+
+    /** Rows of the softmax case; its size is the row length. */
+    static final int SOFTMAX_ROWS = 256;
+
+    private final List<Integer> defaultSizes;
+
+    BenchOp(List<Integer> defaultSizes) {
+        this.defaultSizes = defaultSizes;
+    }
+
+    /**
+     * Allocates the inputs of one case on the current backend, in the current memory scope, and returns the
+     * call to time (which allocates its output in whatever scope is current when it runs).
+     */
+    abstract Supplier<Tensor> prepare(int size);
+
+    /** Floating-point operations of one call, or NaN when GFLOP/s is not meaningful. */
+    double flops(int size) {
+        return Double.NaN;
+    }
+
+    /** Bytes one call must move, or NaN when GB/s is not meaningful. */
+    abstract double bytes(int size);
+
+    List<Integer> defaultSizes() {
+        return defaultSizes;
+    }
+
+    /** How the size reads in the table: the shape of the input. */
+    String sizeLabel(int size) {
+        return switch (this) {
+            case GEMM -> size + "x" + size;
+            case SOFTMAX -> SOFTMAX_ROWS + "x" + size;
+            default -> Integer.toString(size);
+        };
+    }
+
+    /** Reads an op name as written on the command line, case-insensitively. */
+    static final class Converter implements ITypeConverter<BenchOp> {
+        @Override
+        public BenchOp convert(String value) {
+            for (BenchOp op : values()) {
+                if (op.toString().equalsIgnoreCase(value.trim())) {
+                    return op;
+                }
+            }
+            throw new TypeConversionException("unknown op '" + value + "'; expected one of "
+                    + Arrays.stream(values()).map(BenchOp::toString).collect(Collectors.joining(", ")));
+        }
+    }
+
+    /** Lower-case, as written on the command line and in the JSON. */
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
