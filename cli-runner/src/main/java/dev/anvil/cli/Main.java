@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = "Anvil: a deep-learning runtime for the JVM.",
-        subcommands = {InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, BenchCommand.class, TrainCommand.class, EvalCommand.class,
+                QuickstartCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Backend choice: --backend, else -Danvil.backend, else ANVIL_BACKEND, else the available backend with",
                 "the highest priority. Threads: --threads, else -Danvil.threads, else ANVIL_THREADS, else all cores.",
@@ -111,7 +112,7 @@ public final class Main implements Callable<Integer> {
     /** Without a sub-command: a one-line usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing sub-command (info, bench or help)");
+        throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, info, bench or help)");
     }
 
     /** The name given with {@code --backend}, or null. */
