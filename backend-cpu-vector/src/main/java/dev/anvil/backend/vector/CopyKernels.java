@@ -10,6 +10,8 @@ import static dev.anvil.backend.vector.Simd.U8;
 
 import dev.anvil.DType;
 import dev.anvil.spi.HostAccess;
+import dev.anvil.spi.Layout;
+import dev.anvil.spi.StridedIter;
 import dev.anvil.spi.View;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -82,6 +84,9 @@ final class CopyKernels {
 
     /** Copies with conversion; false when the pair of dtypes has no kernel here (the caller delegates). */
     static boolean copy(View src, View dst) {
+        if (src.dtype() == dst.dtype() && transposed(src, dst)) {
+            return true;
+        }
         Converter c = src.dtype() == dst.dtype() ? raw(src.dtype().byteSize()) : converter(src.dtype(), dst.dtype());
         if (c == null) {
             return false;
@@ -90,6 +95,84 @@ final class CopyKernels {
         MemorySegment d = dst.segment();
         Runs.forEach(dst.shape(), (off, str, n) -> c.run(s, off[0], str[0], d, off[1], str[1], n),
                 src.layout(), dst.layout());
+        return true;
+    }
+
+    /** Side of the square tiles of {@link #transposed}: 32 source cache lines stay in L1 while a tile is read. */
+    private static final int TILE = 32;
+
+    /**
+     * Materialises a transpose ({@code contiguous()} of a permuted view) tile by tile: when dst's innermost
+     * dimension is unit-stride but src's is not, while src is unit-stride along another dimension, walking
+     * dst row by row would touch a new source cache line per element. False when the layouts are not such.
+     */
+    private static boolean transposed(View src, View dst) {
+        int es = src.dtype().byteSize();
+        int[] shape = dst.shape();
+        long[] ss = src.layout().strides();
+        long[] ds = dst.layout().strides();
+        int in = -1;
+        for (int i = shape.length - 1; i >= 0 && in < 0; i--) {
+            in = shape[i] > 1 ? i : -1;
+        }
+        if ((es != 4 && es != 8) || in < 0 || ds[in] != 1 || ss[in] == 1) {
+            return false;
+        }
+        int j = -1;
+        for (int i = 0; i < shape.length; i++) {
+            if (i != in && shape[i] > 1 && ss[i] == 1) {
+                j = i;
+            }
+        }
+        if (j < 0 || shape[in] < TILE || shape[j] < TILE) {
+            return false;
+        }
+        int ni = shape[in];
+        int nj = shape[j];
+        long si = ss[in];
+        long dj = ds[j];
+        // Every position of the other dimensions is one 2-D transpose [nj, ni]; list their bases.
+        int[] outer = shape.clone();
+        outer[in] = 1;
+        outer[j] = 1;
+        int planes = Math.toIntExact(Layout.numel(outer));
+        long[] sBase = new long[planes];
+        long[] dBase = new long[planes];
+        StridedIter it = new StridedIter(outer, new Layout(outer, ss, src.offset()), new Layout(outer, ds, dst.offset()));
+        for (int p = 0; it.hasNext(); ) {
+            it.next();
+            for (int k = 0; k < it.inner(); k++, p++) {
+                sBase[p] = it.offset(0) + k * it.innerStride(0);
+                dBase[p] = it.offset(1) + k * it.innerStride(1);
+            }
+        }
+        int bands = (nj + TILE - 1) / TILE;
+        MemorySegment s = src.segment();
+        MemorySegment d = dst.segment();
+        Runs.parallel((long) planes * bands, (long) TILE * ni, (from, to) -> {
+            for (long t = from; t < to; t++) {
+                int p = (int) (t / bands);
+                int j0 = (int) (t % bands) * TILE;
+                int j1 = Math.min(nj, j0 + TILE);
+                for (int i0 = 0; i0 < ni; i0 += TILE) {
+                    int i1 = Math.min(ni, i0 + TILE);
+                    for (int jj = j0; jj < j1; jj++) {
+                        long from0 = sBase[p] + jj;
+                        long to0 = dBase[p] + jj * dj;
+                        if (es == 4) {
+                            for (int ii = i0; ii < i1; ii++) {
+                                d.setAtIndex(I32, to0 + ii, s.getAtIndex(I32, from0 + ii * si));
+                            }
+                        } else {
+                            for (int ii = i0; ii < i1; ii++) {
+                                d.setAtIndex(I64, to0 + ii, s.getAtIndex(I64, from0 + ii * si));
+                            }
+                        }
+                    }
+                }
+            }
+            return 0;
+        });
         return true;
     }
 

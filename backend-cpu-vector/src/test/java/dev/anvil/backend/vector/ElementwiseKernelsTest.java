@@ -96,6 +96,23 @@ class ElementwiseKernelsTest {
     }
 
     @Test
+    void copyMaterialisesTransposesTileByTile() {
+        List<View> srcs = new ArrayList<>();
+        for (DType t : new DType[] {DType.F32, DType.F64, DType.I32, DType.I64, DType.F16}) {
+            srcs.add(transposed(t, 1, 40, 70));                                                       // 2-D, ragged tiles
+            srcs.add(strided(t, 2, new int[] {3, 33, 65}, new long[] {1, 3 * 65, 3}, 4));            // 3-D permutation
+            srcs.add(strided(t, 3, new int[] {2, 64, 5, 32}, new long[] {64 * 5 * 32, 1, 64, 5 * 64}, 0)); // 4-D
+        }
+        for (View src : srcs) {
+            View v = empty(VEC, src.dtype(), src.shape());
+            View r = empty(REF, src.dtype(), src.shape());
+            VEC.copy(src, v);
+            REF.copy(src, r);
+            assertExact("transpose copy " + src.dtype() + " " + src.layout(), r, v);
+        }
+    }
+
+    @Test
     void copyIntoStridedDestinationAndEmpty() {
         View src = random(DType.F32, 3, 17, 33);
         View v = strided(DType.F64, 4, new int[] {17, 33}, new long[] {1, 17}, 2);
