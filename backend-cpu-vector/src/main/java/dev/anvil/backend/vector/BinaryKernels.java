@@ -1,0 +1,182 @@
+package dev.anvil.backend.vector;
+
+import static dev.anvil.backend.vector.Simd.D;
+import static dev.anvil.backend.vector.Simd.F;
+import static dev.anvil.backend.vector.Simd.F32;
+import static dev.anvil.backend.vector.Simd.F64;
+import static dev.anvil.backend.vector.Simd.NO;
+import static dev.anvil.backend.vector.Simd.U8;
+
+import dev.anvil.spi.BinaryOp;
+import dev.anvil.spi.ScalarMath;
+import dev.anvil.spi.View;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Binary elementwise ops and where. A run is vectorised when the output is unit-stride and each input is
+ * unit-stride or stride 0 (a broadcast scalar over the run): that covers dense tensors, tensor-op-scalar,
+ * bias rows ([n, c] + [1, c]) and per-row scales ([n, c] * [n, 1]). Other runs take a typed scalar loop.
+ */
+final class BinaryKernels {
+    private BinaryKernels() {
+    }
+
+    static void f32(BinaryOp op, View a, View b, View out) {
+        MemorySegment sa = a.segment();
+        MemorySegment sb = b.segment();
+        MemorySegment so = out.segment();
+        boolean cmp = op.isComparison();
+        Runs.forEach(out.shape(), (off, str, n) -> {
+            int i = 0;
+            if (str[2] == 1 && str[0] <= 1 && str[1] <= 1 && !(str[0] == 0 && str[1] == 0)) {
+                i = cmp ? compareRun(op, sa, off[0], str[0], sb, off[1], str[1], so, off[2], n)
+                        : arithRun(op, sa, off[0], str[0], sb, off[1], str[1], so, off[2], n);
+            }
+            for (; i < n; i++) {
+                double r = ScalarMath.apply(op, sa.getAtIndex(F32, off[0] + i * str[0]),
+                        sb.getAtIndex(F32, off[1] + i * str[1]));
+                if (cmp) {
+                    so.set(U8, off[2] + i * str[2], (byte) r);
+                } else {
+                    so.setAtIndex(F32, off[2] + i * str[2], (float) r);
+                }
+            }
+        }, a.layout(), b.layout(), out.layout());
+    }
+
+    /** Loads lane block {@code i} of a unit-stride run, or returns the broadcast value of a stride-0 one. */
+    private static FloatVector load(FloatVector fixed, MemorySegment s, long at, int i) {
+        return fixed != null ? fixed : FloatVector.fromMemorySegment(F, s, (at + i) * 4, NO);
+    }
+
+    private static FloatVector fixed(MemorySegment s, long at, long stride) {
+        return stride == 0 ? FloatVector.broadcast(F, s.getAtIndex(F32, at)) : null;
+    }
+
+    private static int arithRun(BinaryOp op, MemorySegment sa, long ai, long as, MemorySegment sb, long bi, long bs,
+                                MemorySegment so, long oi, int n) {
+        int lanes = F.length();
+        int up = n - n % lanes;
+        FloatVector fa = fixed(sa, ai, as);
+        FloatVector fb = fixed(sb, bi, bs);
+        for (int i = 0; i < up; i += lanes) {
+            FloatVector x = load(fa, sa, ai, i);
+            FloatVector y = load(fb, sb, bi, i);
+            FloatVector r = switch (op) {
+                case ADD -> x.add(y);
+                case SUB -> x.sub(y);
+                case MUL -> x.mul(y);
+                case DIV -> x.div(y);
+                case POW -> x.pow(y);
+                case MAX -> x.max(y); // Math.max semantics: NaN propagates, -0 < +0
+                case MIN -> x.min(y);
+                default -> throw new AssertionError(op);
+            };
+            r.intoMemorySegment(so, (oi + i) * 4, NO);
+        }
+        return up;
+    }
+
+    private static int compareRun(BinaryOp op, MemorySegment sa, long ai, long as, MemorySegment sb, long bi, long bs,
+                                  MemorySegment so, long oi, int n) {
+        int lanes = F.length();
+        int up = n - n % lanes;
+        FloatVector fa = fixed(sa, ai, as);
+        FloatVector fb = fixed(sb, bi, bs);
+        for (int i = 0; i < up; i += lanes) {
+            FloatVector x = load(fa, sa, ai, i);
+            FloatVector y = load(fb, sb, bi, i);
+            VectorMask<Float> m = switch (op) {
+                case EQ -> x.compare(VectorOperators.EQ, y);
+                case NE -> x.compare(VectorOperators.NE, y); // true for NaN, like Java's !=
+                case LT -> x.compare(VectorOperators.LT, y);
+                case LE -> x.compare(VectorOperators.LE, y);
+                case GT -> x.compare(VectorOperators.GT, y);
+                case GE -> x.compare(VectorOperators.GE, y);
+                default -> throw new AssertionError(op);
+            };
+            Simd.storeMask(m, so, oi + i);
+        }
+        return up;
+    }
+
+    /** F64: add, sub, mul, div, max, min with SIMD; pow and the comparisons in scalar. */
+    static void f64(BinaryOp op, View a, View b, View out) {
+        MemorySegment sa = a.segment();
+        MemorySegment sb = b.segment();
+        MemorySegment so = out.segment();
+        boolean cmp = op.isComparison();
+        boolean simd = switch (op) {
+            case ADD, SUB, MUL, DIV, MAX, MIN -> true;
+            default -> false;
+        };
+        Runs.forEach(out.shape(), (off, str, n) -> {
+            int i = 0;
+            if (simd && str[2] == 1 && str[0] <= 1 && str[1] <= 1 && !(str[0] == 0 && str[1] == 0)) {
+                i = arithRun64(op, sa, off[0], str[0], sb, off[1], str[1], so, off[2], n);
+            }
+            for (; i < n; i++) {
+                double r = ScalarMath.apply(op, sa.getAtIndex(F64, off[0] + i * str[0]),
+                        sb.getAtIndex(F64, off[1] + i * str[1]));
+                if (cmp) {
+                    so.set(U8, off[2] + i * str[2], (byte) r);
+                } else {
+                    so.setAtIndex(F64, off[2] + i * str[2], r);
+                }
+            }
+        }, a.layout(), b.layout(), out.layout());
+    }
+
+    private static int arithRun64(BinaryOp op, MemorySegment sa, long ai, long as, MemorySegment sb, long bi, long bs,
+                                  MemorySegment so, long oi, int n) {
+        int lanes = D.length();
+        int up = n - n % lanes;
+        DoubleVector fa = as == 0 ? DoubleVector.broadcast(D, sa.getAtIndex(F64, ai)) : null;
+        DoubleVector fb = bs == 0 ? DoubleVector.broadcast(D, sb.getAtIndex(F64, bi)) : null;
+        for (int i = 0; i < up; i += lanes) {
+            DoubleVector x = fa != null ? fa : DoubleVector.fromMemorySegment(D, sa, (ai + i) * 8, NO);
+            DoubleVector y = fb != null ? fb : DoubleVector.fromMemorySegment(D, sb, (bi + i) * 8, NO);
+            DoubleVector r = switch (op) {
+                case ADD -> x.add(y);
+                case SUB -> x.sub(y);
+                case MUL -> x.mul(y);
+                case DIV -> x.div(y);
+                case MAX -> x.max(y);
+                case MIN -> x.min(y);
+                default -> throw new AssertionError(op);
+            };
+            r.intoMemorySegment(so, (oi + i) * 8, NO);
+        }
+        return up;
+    }
+
+    // ---------------------------------------------------------------- where
+
+    /** Any dtype: a select is a move of elements of the output's width, so it needs no arithmetic per type. */
+    static void where(View cond, View a, View b, View out) {
+        MemorySegment sc = cond.segment();
+        MemorySegment sa = a.segment();
+        MemorySegment sb = b.segment();
+        MemorySegment so = out.segment();
+        int es = out.dtype().byteSize();
+        Runs.forEach(out.shape(), (off, str, n) -> {
+            for (int i = 0; i < n; i++) {
+                boolean c = sc.get(U8, off[0] + i * str[0]) != 0;
+                long from = c ? off[1] + i * str[1] : off[2] + i * str[2];
+                MemorySegment src = c ? sa : sb;
+                long to = off[3] + i * str[3];
+                switch (es) {
+                    case 1 -> so.set(U8, to, src.get(U8, from));
+                    case 2 -> so.setAtIndex(ValueLayout.JAVA_SHORT, to, src.getAtIndex(ValueLayout.JAVA_SHORT, from));
+                    case 4 -> so.setAtIndex(ValueLayout.JAVA_INT, to, src.getAtIndex(ValueLayout.JAVA_INT, from));
+                    default -> so.setAtIndex(ValueLayout.JAVA_LONG, to, src.getAtIndex(ValueLayout.JAVA_LONG, from));
+                }
+            }
+        }, cond.layout(), a.layout(), b.layout(), out.layout());
+    }
+}

@@ -1,0 +1,151 @@
+package dev.anvil.backend.vector;
+
+import static dev.anvil.backend.vector.Simd.F;
+import static dev.anvil.backend.vector.Simd.F32;
+import static dev.anvil.backend.vector.Simd.F64;
+import static dev.anvil.backend.vector.Simd.NO;
+
+import dev.anvil.DType;
+import dev.anvil.spi.ConvGeometry;
+import dev.anvil.spi.View;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * im2col and col2im over contiguous NCHW, one (image, channel) plane per task. With a horizontal stride of 1
+ * each output row is a shifted input row, so it moves as one bulk copy (im2col) or one vector add (col2im)
+ * between its zero-padding margins.
+ */
+final class ConvKernels {
+    private ConvKernels() {
+    }
+
+    /** Any dtype: unfolding only moves elements (padding is all-zero bits, which is 0 in every dtype). */
+    static void im2col(View x, ConvGeometry g, View cols) {
+        MemorySegment xs = x.segment();
+        MemorySegment cs = cols.segment();
+        int es = x.dtype().byteSize();
+        CopyKernels.Converter move = CopyKernels.raw(es);
+        int oh = g.outH();
+        int ow = g.outW();
+        long colRows = (long) g.c() * g.kh() * g.kw();
+        long planeWork = (long) g.kh() * g.kw() * oh * ow;
+        Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
+            for (long p = from; p < to; p++) {
+                int n = (int) (p / g.c());
+                int ch = (int) (p % g.c());
+                long xPlane = x.offset() + p * g.h() * g.w();
+                for (int ki = 0; ki < g.kh(); ki++) {
+                    for (int kj = 0; kj < g.kw(); kj++) {
+                        long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
+                        long colBase = cols.offset() + ((long) n * colRows + row) * oh * ow;
+                        int ix0 = kj * g.dilationW() - g.padW();
+                        int lo = firstInside(ix0, g.strideW(), ow);
+                        int hi = endInside(ix0, g.strideW(), ow, g.w());
+                        for (int y = 0; y < oh; y++) {
+                            int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
+                            long dst = colBase + (long) y * ow;
+                            if (iy < 0 || iy >= g.h() || lo >= hi) {
+                                zero(cs, es, dst, ow);
+                                continue;
+                            }
+                            zero(cs, es, dst, lo);
+                            long src = xPlane + (long) iy * g.w() + ix0 + (long) lo * g.strideW();
+                            move.run(xs, src, g.strideW(), cs, dst + lo, 1, hi - lo);
+                            zero(cs, es, dst + hi, ow - hi);
+                        }
+                    }
+                }
+            }
+            return 0;
+        });
+    }
+
+    /** F32 and F64: {@code x += fold(cols)}; planes are disjoint, so tasks never write the same element. */
+    static void col2im(View cols, ConvGeometry g, View x) {
+        MemorySegment xs = x.segment();
+        MemorySegment cs = cols.segment();
+        boolean f64 = x.dtype() == DType.F64;
+        int oh = g.outH();
+        int ow = g.outW();
+        long colRows = (long) g.c() * g.kh() * g.kw();
+        long planeWork = (long) g.kh() * g.kw() * oh * ow;
+        Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
+            for (long p = from; p < to; p++) {
+                int n = (int) (p / g.c());
+                int ch = (int) (p % g.c());
+                long xPlane = x.offset() + p * g.h() * g.w();
+                for (int ki = 0; ki < g.kh(); ki++) {
+                    for (int kj = 0; kj < g.kw(); kj++) {
+                        long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
+                        long colBase = cols.offset() + ((long) n * colRows + row) * oh * ow;
+                        int ix0 = kj * g.dilationW() - g.padW();
+                        int lo = firstInside(ix0, g.strideW(), ow);
+                        int hi = endInside(ix0, g.strideW(), ow, g.w());
+                        if (lo >= hi) {
+                            continue;
+                        }
+                        for (int y = 0; y < oh; y++) {
+                            int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
+                            if (iy < 0 || iy >= g.h()) {
+                                continue;
+                            }
+                            long src = colBase + (long) y * ow + lo;
+                            long dst = xPlane + (long) iy * g.w() + ix0 + (long) lo * g.strideW();
+                            if (f64) {
+                                addF64(cs, src, xs, dst, g.strideW(), hi - lo);
+                            } else {
+                                addF32(cs, src, xs, dst, g.strideW(), hi - lo);
+                            }
+                        }
+                    }
+                }
+            }
+            return 0;
+        });
+    }
+
+    /** First output column whose input column {@code ix0 + xx * stride} is not left of the image. */
+    private static int firstInside(int ix0, int stride, int ow) {
+        if (ix0 >= 0) {
+            return 0;
+        }
+        return (int) Math.min(ow, ((long) -ix0 + stride - 1) / stride);
+    }
+
+    /** One past the last output column whose input column lies inside an image of width {@code w}. */
+    private static int endInside(int ix0, int stride, int ow, int w) {
+        if (ix0 >= w) {
+            return 0;
+        }
+        return (int) Math.min(ow, ((long) w - 1 - ix0) / stride + 1);
+    }
+
+    private static void zero(MemorySegment s, int es, long at, int n) {
+        if (n > 0) {
+            s.asSlice(at * es, (long) n * es).fill((byte) 0);
+        }
+    }
+
+    private static void addF32(MemorySegment c, long ci, MemorySegment x, long xi, int step, int n) {
+        int i = 0;
+        if (step == 1) {
+            int lanes = F.length();
+            for (int up = n - n % lanes; i < up; i += lanes) {
+                FloatVector a = FloatVector.fromMemorySegment(F, x, (xi + i) * 4, NO);
+                a.add(FloatVector.fromMemorySegment(F, c, (ci + i) * 4, NO)).intoMemorySegment(x, (xi + i) * 4, NO);
+            }
+        }
+        for (; i < n; i++) {
+            long at = xi + (long) i * step;
+            x.setAtIndex(F32, at, x.getAtIndex(F32, at) + c.getAtIndex(F32, ci + i));
+        }
+    }
+
+    private static void addF64(MemorySegment c, long ci, MemorySegment x, long xi, int step, int n) {
+        for (int i = 0; i < n; i++) {
+            long at = xi + (long) i * step;
+            x.setAtIndex(F64, at, x.getAtIndex(F64, at) + c.getAtIndex(F64, ci + i));
+        }
+    }
+}
