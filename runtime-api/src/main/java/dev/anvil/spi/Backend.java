@@ -37,10 +37,13 @@ public interface Backend {
     /** Allocates {@code bytes} bytes, zero-filled when {@code zeroed}. */
     Storage allocate(long bytes, boolean zeroed);
 
-    /** Copies {@code dst.numel()} elements from host memory (row-major, dst's dtype) into contiguous {@code dst}. */
+    /**
+     * Copies {@code dst.numel()} elements from host memory (row-major, dst's dtype) into contiguous {@code dst}.
+     * {@code src} may be a heap segment or confined to the calling thread: do not hand it to other threads.
+     */
     void copyFromHost(MemorySegment src, View dst);
 
-    /** Copies contiguous {@code src} into host memory (row-major, src's dtype). */
+    /** Copies contiguous {@code src} into host memory (row-major, src's dtype); {@code dst} is as in copyFromHost. */
     void copyToHost(View src, MemorySegment dst);
 
     /** Sets every element of {@code dst} (any layout) to {@code value} converted to dst's dtype. */
@@ -48,7 +51,9 @@ public interface Backend {
 
     /**
      * Copies {@code src} (any layout) into {@code dst} (any layout, same shape), converting between dtypes:
-     * float to integer truncates toward zero, anything to BOOL is {@code value != 0}.
+     * float to integer truncates toward zero through a 64-bit integer and then wraps to the target width
+     * like a C cast (3e9 to I32 wraps; values beyond the I64 range saturate); anything to BOOL is
+     * {@code value != 0}; F16/BF16 round to nearest even.
      */
     void copy(View src, View dst);
 
@@ -70,8 +75,9 @@ public interface Backend {
 
     /**
      * Reduces {@code x} over {@code axes} (sorted, distinct) into {@code out}, whose shape is x's with those
-     * axes set to 1. SUM writes F32 for F32 input (accumulated in at least F32 with pairwise or
-     * compensated summation), F64 for F64, I64 for integer and BOOL input; MAX and MIN keep the dtype.
+     * axes set to 1. SUM writes F32 for F32 input (accumulated so that it is as accurate as a rounded
+     * double-precision sum: F64 accumulation, pairwise or compensated summation), F64 for F64, I64 for integer
+     * and BOOL input; MAX and MIN keep the dtype.
      */
     void reduce(ReduceOp op, View x, int[] axes, View out);
 

@@ -127,7 +127,7 @@ public record Layout(int[] shape, long[] strides, long offset) {
 
     /**
      * Storage index of the {@code linear}-th element in row-major order of this layout's shape.
-     * Generic and slow; kernels iterate with {@link StridedCursor} instead.
+     * Generic and slow; kernels iterate with {@link StridedIter} instead.
      */
     public long indexOfLinear(long linear) {
         long at = offset;

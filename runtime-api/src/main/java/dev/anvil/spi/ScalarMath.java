@@ -41,9 +41,30 @@ public final class ScalarMath {
         return Math.copySign(1 - erfc, x);
     }
 
-    /** GELU with the exact error function. */
+    /** The complementary error function {@code 1 - erf(x)}, accurate in the far negative tail of GELU too. */
+    public static double erfc(double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        if (x < 3) {
+            return 1 - erf(x); // no cancellation: erf(x) < 0.99998 here
+        }
+        if (x > 27) {
+            return 0;
+        }
+        double f = x;
+        for (int k = 60; k >= 1; k--) {
+            f = x + (k / 2.0) / f;
+        }
+        return Math.exp(-x * x) * INV_SQRT_PI / f;
+    }
+
+    /**
+     * GELU with the exact error function, {@code x * Phi(x)} where {@code Phi(x) = erfc(-x / sqrt 2) / 2}:
+     * written with erfc so that the tail below x = -5, where {@code 1 + erf} would cancel, stays accurate.
+     */
     public static double gelu(double x) {
-        return 0.5 * x * (1 + erf(x * INV_SQRT2));
+        return 0.5 * x * erfc(-x * INV_SQRT2);
     }
 
     /** Logistic sigmoid, stable for large |x|. */

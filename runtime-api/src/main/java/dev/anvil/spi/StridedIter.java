@@ -59,7 +59,7 @@ public final class StridedIter {
                         break;
                     }
                 }
-                if (mergeable) {
+                if (mergeable && (long) d[m - 1] * d[i] <= Integer.MAX_VALUE) { // runs stay int-sized
                     d[m - 1] *= d[i];
                     for (int k = 0; k < n; k++) {
                         s[k][m - 1] = s[k][i];

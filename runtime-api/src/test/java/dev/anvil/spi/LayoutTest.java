@@ -64,5 +64,8 @@ class LayoutTest {
         assertEquals(0.9999779095030014, ScalarMath.erf(3), 1e-15);
         assertEquals(0.9999999845827421, ScalarMath.erf(4), 1e-15);
         assertEquals(0.8413447460685429 * 1.0, ScalarMath.gelu(1), 1e-15);
+        // the far tail: gelu(-7) = -7 * Phi(-7) = -7 * 1.279812543885835e-12, where 1 + erf would cancel
+        assertEquals(-7 * 1.279812543885835e-12, ScalarMath.gelu(-7), 1e-12 * 7 * 1.279812543885835e-12);
+        assertEquals(1.5374597944280349e-12, ScalarMath.erfc(5), 1e-26);
     }
 }
