@@ -54,7 +54,8 @@ final class BenchCommand implements Callable<Integer> {
     private List<Integer> sizes;
 
     @Option(names = "--backends", paramLabel = "all|NAME[,NAME...]",
-            description = "Backends to measure: 'all' available ones, or names. Default: the selected backend.")
+            description = "Backends to measure: 'all' available ones, or names; openblas-raw is cblas_sgemm called "
+                    + "directly on the openblas backend's buffers. Default: the selected backend.")
     private String backends;
 
     @Option(names = "--json", description = "Print {\"results\": [...]} as JSON instead of a table.")
@@ -104,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         if (referenceGemmMax < 0) {
             throw new ParameterException(spec.commandLine(), "--reference-gemm-max must be 0 or positive, got " + referenceGemmMax);
         }
-        List<Backend> targets = targets();
+        List<Target> targets = targets();
         int measurements = repeats != null ? repeats : quick ? 3 : 5;
         Stopwatch stopwatch = quick
                 ? new Stopwatch(100_000_000L, 30_000_000L, measurements)
@@ -126,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
         for (BenchOp op : opList) {
             for (int size : sizes != null ? sizes : op.defaultSizes()) {
                 Double referenceMillis = null;
-                for (Backend b : targets) {
+                for (Target b : targets) {
                     Result r = run(op, size, b, stopwatch, err);
                     results.add(r);
                     if (b.name().equals(REFERENCE)) {
@@ -147,7 +148,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (main.verbose()) {
                 out.println();
-                for (Backend b : targets) {
+                for (Target t : targets) {
+                    var b = t.backend();
                     var m = b.memory();
                     out.printf(Locale.ROOT, "memory %s: live %s, peak %s, cached %s, %d allocations%n", b.name(),
                             InfoCommand.bytes(m.liveBytes()), InfoCommand.bytes(m.peakBytes()),
@@ -162,7 +164,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The backends to measure, reference first so that every other row can show its speed-up. */
-    private List<Backend> targets() {
+    private List<Target> targets() {
         Set<String> names = new LinkedHashSet<>();
         if (backends == null) {
             names.add(Backends.defaultBackend().name());
@@ -182,15 +184,33 @@ final class BenchCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--backends needs 'all' or backend names");
             }
         }
-        List<Backend> list = new ArrayList<>();
+        List<Target> list = new ArrayList<>();
         for (String n : names) {
-            list.add(Backends.get(n)); // unknown or unavailable: IllegalArgumentException with the reason (exit 2)
+            if (n.endsWith(RAW)) {
+                String base = n.substring(0, n.length() - RAW.length());
+                list.add(new Target(n, Backends.get(base))); // the library called directly on this backend's buffers
+            } else {
+                list.add(new Target(n, Backends.get(n))); // unknown or unavailable: IllegalArgumentException (exit 2)
+            }
         }
         list.sort((x, y) -> Boolean.compare(!x.name().equals(REFERENCE), !y.name().equals(REFERENCE)));
         return list;
     }
 
-    private Result run(BenchOp op, int size, Backend b, Stopwatch stopwatch, PrintWriter err) {
+    private static final String RAW = "-raw";
+
+    /** A row label and the backend whose memory it uses; {@code openblas-raw} calls cblas directly. */
+    record Target(String name, Backend backend) {
+        boolean raw() {
+            return name.endsWith(RAW);
+        }
+    }
+
+    private Result run(BenchOp op, int size, Target target, Stopwatch stopwatch, PrintWriter err) {
+        Backend b = target.backend();
+        if (target.raw() && op.prepareRaw(target.name(), 1) == null) {
+            return new Result(op, size, target.name(), null, null, null, target.name() + " measures gemm only", null);
+        }
         if (b.name().equals(REFERENCE) && op == BenchOp.GEMM && referenceGemmMax > 0 && size > referenceGemmMax) {
             return new Result(op, size, b.name(), null, null, null,
                     "reference gemm above n = " + referenceGemmMax + " (--reference-gemm-max)", null);
@@ -198,12 +218,12 @@ final class BenchCommand implements Callable<Integer> {
         long liveBefore = b.memory().liveBytes();
         Result result;
         try (var _ = Backends.use(b); var _ = MemoryScope.open("bench " + op + " " + size + " on " + b.name())) {
-            Supplier<Tensor> call = op.prepare(size);
+            Supplier<Tensor> call = target.raw() ? op.prepareRaw(target.name(), size) : op.prepare(size);
             Stopwatch.Timing t = stopwatch.time(call);
             double seconds = t.nanosPerCall() / 1e9;
             Double gflops = Double.isNaN(op.flops(size)) ? null : op.flops(size) / seconds / 1e9;
             Double gbps = Double.isNaN(op.bytes(size)) ? null : op.bytes(size) / seconds / 1e9;
-            result = new Result(op, size, b.name(), gflops, gbps, t.nanosPerCall() / 1e6, null, null);
+            result = new Result(op, size, target.name(), gflops, gbps, t.nanosPerCall() / 1e6, null, null);
             if (main.verbose()) {
                 err.printf(Locale.ROOT, "anvil: %s %d on %s: %d batches x %d calls%n", op, size, b.name(),
                         t.measurements(), t.callsPerMeasurement());
@@ -213,7 +233,7 @@ final class BenchCommand implements Callable<Integer> {
             if (main.verbose()) {
                 e.printStackTrace(err);
             }
-            result = new Result(op, size, b.name(), null, null, null, null,
+            result = new Result(op, size, target.name(), null, null, null, null,
                     e.getClass().getSimpleName() + ": " + Main.oneLine(e.getMessage()));
         }
         long liveAfter = b.memory().liveBytes();
@@ -224,7 +244,7 @@ final class BenchCommand implements Callable<Integer> {
         return result;
     }
 
-    private static String names(List<Backend> targets) {
+    private static String names(List<Target> targets) {
         List<String> n = new ArrayList<>();
         targets.forEach(b -> n.add(b.name()));
         return (n.size() == 1 ? "backend " : "backends ") + String.join(", ", n);

@@ -25,6 +25,21 @@ enum BenchOp {
         }
 
         @Override
+        Supplier<Tensor> prepareRaw(String raw, int n) {
+            if (!raw.equals("openblas-raw")) {
+                return super.prepareRaw(raw, n);
+            }
+            Tensor a = Tensor.rand(Shape.of(n, n), 1);
+            Tensor b = Tensor.rand(Shape.of(n, n), 2);
+            Tensor c = Tensor.zeros(n, n);
+            Runnable call = dev.anvil.backend.openblas.OpenBlasRaw.sgemm(a, b, c);
+            return () -> {
+                call.run();
+                return c;
+            };
+        }
+
+        @Override
         double flops(int n) {
             return 2.0 * n * n * n;
         }
@@ -89,6 +104,14 @@ enum BenchOp {
      * call to time (which allocates its output in whatever scope is current when it runs).
      */
     abstract Supplier<Tensor> prepare(int size);
+
+    /**
+     * The same case through a library called directly on the current backend's buffers ({@code openblas-raw}),
+     * bypassing Anvil's dispatch; null when this op has no raw form.
+     */
+    Supplier<Tensor> prepareRaw(String raw, int size) {
+        return null;
+    }
 
     /** Floating-point operations of one call, or NaN when GFLOP/s is not meaningful. */
     double flops(int size) {
