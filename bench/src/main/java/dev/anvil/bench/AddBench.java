@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class AddBench {
-    @Param({"reference", "cpu-vector"})
+    @Param({"reference", "cpu-vector", "openblas"})
     public String backend;
 
     @Param({"1048576", "16777216"})

@@ -33,7 +33,7 @@ public class SoftmaxBench {
     /** Rows of the input; the size parameter is the row length. */
     public static final int ROWS = 256;
 
-    @Param({"reference", "cpu-vector"})
+    @Param({"reference", "cpu-vector", "openblas"})
     public String backend;
 
     @Param({"1024", "4096"})
