@@ -46,7 +46,8 @@ final class BenchCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--op", split = ",", paramLabel = "OP", converter = BenchOp.Converter.class,
-            description = "Operations, comma-separated: gemm, add, copy, softmax. Default: all.")
+            description = "Operations, comma-separated: gemm, add, copy, softmax (the default set), and the whole-model "
+                    + "cases mlp-train-epoch, cnn-train-epoch, mlp-infer (sizes are batch sizes).")
     private List<BenchOp> ops;
 
     @Option(names = "--sizes", split = ",", paramLabel = "N",
@@ -86,12 +87,18 @@ final class BenchCommand implements Callable<Integer> {
      * @param error why the case failed, or null
      */
     record Result(BenchOp op, int size, String backend, Double gflops, Double gbps, Double millis, String skipped,
-            String error) {
+            String error, ModelBench.Figures model) {
+        Result(BenchOp op, int size, String backend, Double gflops, Double gbps, Double millis, String skipped, String error) {
+            this(op, size, backend, gflops, gbps, millis, skipped, error, null);
+        }
     }
 
     @Override
     public Integer call() {
-        List<BenchOp> opList = ops == null || ops.isEmpty() ? List.of(BenchOp.values()) : List.copyOf(new LinkedHashSet<>(ops));
+        // the default run is the kernel cases; whole-model cases are asked for by name
+        List<BenchOp> opList = ops == null || ops.isEmpty()
+                ? java.util.Arrays.stream(BenchOp.values()).filter(o -> !o.modelCase()).toList()
+                : List.copyOf(new LinkedHashSet<>(ops));
         if (sizes != null) {
             for (int s : sizes) {
                 if (s < 1) {
@@ -215,6 +222,20 @@ final class BenchCommand implements Callable<Integer> {
             return new Result(op, size, b.name(), null, null, null,
                     "reference gemm above n = " + referenceGemmMax + " (--reference-gemm-max)", null);
         }
+        if (op.modelCase()) {
+            if (target.raw()) {
+                return new Result(op, size, target.name(), null, null, null, target.name() + " measures gemm only", null);
+            }
+            try (var _ = Backends.use(b)) {
+                ModelBench.Figures f = op == BenchOp.MLP_INFER
+                        ? ModelBench.mlpInfer(size, stopwatch.targetNanos())
+                        : ModelBench.trainEpoch(op == BenchOp.CNN_TRAIN_EPOCH, size, quick ? 1 : 3);
+                return new Result(op, size, target.name(), null, null, f.millis(), null, null, f);
+            } catch (RuntimeException e) {
+                return new Result(op, size, target.name(), null, null, null, null,
+                        e.getClass().getSimpleName() + ": " + Main.oneLine(e.getMessage()));
+            }
+        }
         long liveBefore = b.memory().liveBytes();
         Result result;
         try (var _ = Backends.use(b); var _ = MemoryScope.open("bench " + op + " " + size + " on " + b.name())) {
@@ -260,6 +281,14 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("gflops", r.gflops());
             o.addProperty("gbps", r.gbps());
             o.addProperty("millis", r.millis());
+            if (r.model() != null) {
+                o.addProperty("samples_per_second", r.model().samplesPerSecond());
+                if (r.model().p50Micros() != null) {
+                    o.addProperty("p50_us", r.model().p50Micros());
+                    o.addProperty("p99_us", r.model().p99Micros());
+                }
+                o.addProperty("data", r.model().data());
+            }
             if (r.skipped() != null) {
                 o.addProperty("skipped", r.skipped());
             }
@@ -295,8 +324,16 @@ final class BenchCommand implements Callable<Integer> {
             } else {
                 String speedup = referenceMillis == null ? "-"
                         : String.format(Locale.ROOT, "%.2fx", referenceMillis / r.millis());
-                out.printf(Locale.ROOT, FORMAT, r.op(), label, r.backend(), millis(r.millis()), number(r.gflops()),
-                        number(r.gbps()), speedup);
+                if (r.model() != null) {
+                    ModelBench.Figures f = r.model();
+                    out.printf(Locale.ROOT, "%-16s %-10s %-11s %11s ms  %,.0f samples/s%s  (%s)%n", r.op(), label, r.backend(),
+                            millis(r.millis()), f.samplesPerSecond(), f.p50Micros() == null ? ""
+                                    : String.format(Locale.ROOT, "  p50 %.1f us  p99 %.1f us", f.p50Micros(), f.p99Micros()),
+                            f.data());
+                } else {
+                    out.printf(Locale.ROOT, FORMAT, r.op(), label, r.backend(), millis(r.millis()), number(r.gflops()),
+                            number(r.gbps()), speedup);
+                }
             }
             out.flush();
         }

@@ -88,7 +88,49 @@ enum BenchOp {
         double bytes(int n) {
             return 2.0 * 4 * SOFTMAX_ROWS * n;
         }
+    },
+
+    /** A training epoch of the MLP 784-256-128-10 with Adam; size = batch size; reports samples/s. */
+    MLP_TRAIN_EPOCH(List.of(128)) {
+        @Override
+        Supplier<Tensor> prepare(int size) {
+            return null;
+        }
+
+        @Override
+        double bytes(int size) {
+            return Double.NaN;
+        }
+    },
+    /** A training epoch of the CNN (conv 32, pool, conv 64, pool, dense 128, dense 10) with Adam; size = batch size. */
+    CNN_TRAIN_EPOCH(List.of(128)) {
+        @Override
+        Supplier<Tensor> prepare(int size) {
+            return null;
+        }
+
+        @Override
+        double bytes(int size) {
+            return Double.NaN;
+        }
+    },
+    /** MLP inference under noGrad; size = batch size; reports p50, p99 latency and samples/s. */
+    MLP_INFER(List.of(1, 256)) {
+        @Override
+        Supplier<Tensor> prepare(int size) {
+            return null;
+        }
+
+        @Override
+        double bytes(int size) {
+            return Double.NaN;
+        }
     };
+
+    /** True for the whole-model cases measured by {@link ModelBench}. */
+    boolean modelCase() {
+        return this == MLP_TRAIN_EPOCH || this == CNN_TRAIN_EPOCH || this == MLP_INFER;
+    }
 
     /** Rows of the softmax case; its size is the row length. */
     static final int SOFTMAX_ROWS = 256;
@@ -130,6 +172,7 @@ enum BenchOp {
         return switch (this) {
             case GEMM -> size + "x" + size;
             case SOFTMAX -> SOFTMAX_ROWS + "x" + size;
+            case MLP_TRAIN_EPOCH, CNN_TRAIN_EPOCH, MLP_INFER -> "batch " + size;
             default -> Integer.toString(size);
         };
     }
@@ -148,9 +191,9 @@ enum BenchOp {
         }
     }
 
-    /** Lower-case, as written on the command line and in the JSON. */
+    /** Lower-case with dashes, as written on the command line and in the JSON ({@code mlp-train-epoch}). */
     @Override
     public String toString() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }
