@@ -81,9 +81,8 @@ final class Elementwise {
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = BINARY[op.ordinal()];
         Backend be = Exec.backend(name, a, b);
-        Shape shape = Shape.broadcast(name, a.shape(), b.shape());
+        int[] dims = Shape.broadcast(name, a.dims(), b.dims());
         DType t = computeType(op, a.dtype(), b.dtype());
-        int[] dims = shape.dims();
         Tensor x = a.cast(t).expand(dims);
         Tensor y = b.cast(t).expand(dims);
         Tensor out = Exec.empty(be, op.isComparison() ? DType.BOOL : t, dims);

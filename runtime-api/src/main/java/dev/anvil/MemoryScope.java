@@ -2,9 +2,6 @@ package dev.anvil;
 
 import dev.anvil.spi.Storage;
 import java.util.ArrayDeque;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,7 +27,8 @@ public final class MemoryScope implements AutoCloseable {
 
     private final String name;
     private final Thread owner;
-    private final Set<Storage> storages = Collections.newSetFromMap(new IdentityHashMap<>());
+    // a list, not a set: registering is the hot path (every op's output); keep() searches from the end
+    private final java.util.ArrayList<Storage> storages = new java.util.ArrayList<>();
     private boolean closed;
 
     private MemoryScope(String name) {
@@ -109,9 +107,17 @@ public final class MemoryScope implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("keep: memory scope '" + name + "' is already closed");
             }
-            if (!storages.remove(s)) {
+            int at = -1;
+            for (int i = storages.size() - 1; i >= 0; i--) {
+                if (storages.get(i) == s) {
+                    at = i;
+                    break;
+                }
+            }
+            if (at < 0) {
                 return t; // already owned by an enclosing scope (or the root): nothing to hand over
             }
+            storages.remove(at);
         }
         MemoryScope parent = parentOf(this);
         if (parent == null) {

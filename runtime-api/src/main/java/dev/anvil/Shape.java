@@ -84,18 +84,26 @@ public final class Shape {
      * each pair must be equal or contain a 1.
      */
     public static Shape broadcast(String op, Shape a, Shape b) {
-        int r = Math.max(a.rank(), b.rank());
+        return new Shape(broadcast(op, a.dims, b.dims));
+    }
+
+    /** {@link #broadcast(String, Shape, Shape)} on arrays (no copies of the inputs). */
+    static int[] broadcast(String op, int[] a, int[] b) {
+        if (java.util.Arrays.equals(a, b)) {
+            return a;
+        }
+        int r = Math.max(a.length, b.length);
         int[] out = new int[r];
         for (int i = 0; i < r; i++) {
-            int da = i < r - a.rank() ? 1 : a.dims[i - (r - a.rank())];
-            int db = i < r - b.rank() ? 1 : b.dims[i - (r - b.rank())];
+            int da = i < r - a.length ? 1 : a[i - (r - a.length)];
+            int db = i < r - b.length ? 1 : b[i - (r - b.length)];
             if (da != db && da != 1 && db != 1) {
-                throw new IllegalArgumentException(op + ": shapes " + a + " and " + b + " cannot be broadcast (dimension "
-                        + i + " of the result: " + da + " vs " + db + ")");
+                throw new IllegalArgumentException(op + ": shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
+                        + " cannot be broadcast (dimension " + i + " of the result: " + da + " vs " + db + ")");
             }
             out[i] = da == 1 ? db : da;
         }
-        return new Shape(out);
+        return out;
     }
 
     @Override

@@ -32,6 +32,7 @@ public final class Tensor {
     private final Storage storage;
     private final DType dtype;
     private final Layout layout;
+    private final View view; // validated once: the layout fits the storage
     // autograd: a leaf asks for a gradient with requiresGrad; an op's result carries the node that made it
     private boolean requiresGrad;
     private Autograd.GradNode gradFn;
@@ -39,7 +40,7 @@ public final class Tensor {
 
     /** Wraps a storage; the layout must fit inside it (checked). For backends and the API's own ops. */
     public Tensor(Storage storage, DType dtype, Layout layout) {
-        new View(storage, dtype, layout); // bounds check
+        this.view = new View(storage, dtype, layout); // bounds check
         this.storage = storage;
         this.dtype = dtype;
         this.layout = layout;
@@ -64,7 +65,7 @@ public final class Tensor {
 
     /** The view handed to kernels. */
     public View view() {
-        return new View(storage, dtype, layout);
+        return view;
     }
 
     /** Dimensions. */
@@ -77,9 +78,22 @@ public final class Tensor {
         return layout.shape();
     }
 
+    /** True when this tensor's dimensions equal {@code dims} (no copies). */
+    boolean hasDims(int[] dims) {
+        if (dims.length != layout.rank()) {
+            return false;
+        }
+        for (int i = 0; i < dims.length; i++) {
+            if (layout.dim(i) != dims[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Size of {@code axis} (negative counts from the end). */
     public int dim(int axis) {
-        return layout.shape()[Shape.normalizeAxis(axis, rank(), "axis")];
+        return layout.dim(Shape.normalizeAxis(axis, rank(), "axis"));
     }
 
     /** Number of dimensions. */

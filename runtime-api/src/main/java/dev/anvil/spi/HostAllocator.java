@@ -4,9 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,7 +27,8 @@ public final class HostAllocator {
     }
 
     private final Arena slabArena = Arena.ofShared();
-    private final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
+    // free lists by size-class index (see classIndex): an array, not a map, since this is every op's path
+    private final List<ArrayDeque<Block>> free = new ArrayList<>(java.util.Collections.nCopies(200, null));
     private MemorySegment slab = MemorySegment.NULL;
     private long slabUsed;
 
@@ -48,6 +47,16 @@ public final class HostAllocator {
         return (bytes + step - 1) / step * step;
     }
 
+    /** The free-list slot of a size class: 0-3 for 64..256, then four per power of two. */
+    static int classIndex(long sizeClass) {
+        if (sizeClass <= 256) {
+            return (int) (sizeClass / ALIGNMENT) - 1;
+        }
+        long p = Long.highestOneBit(sizeClass - 1);
+        int k = (int) (sizeClass / (p / 4)); // 5..8
+        return 4 + (Long.numberOfTrailingZeros(p) - 8) * 4 + (k - 5);
+    }
+
     /**
      * A segment of exactly {@code bytes} bytes (zero-filled when {@code zeroed}) and the task that gives it
      * back. The task must run exactly once; {@link Storage#release} sees to that.
@@ -59,7 +68,7 @@ public final class HostAllocator {
         long size = sizeClass(Math.max(bytes, 1));
         Block block;
         synchronized (this) {
-            ArrayDeque<Block> list = free.get(size);
+            ArrayDeque<Block> list = free.get(classIndex(size));
             block = list == null ? null : list.pollFirst();
             if (block != null) {
                 cached.addAndGet(-size);
@@ -114,7 +123,13 @@ public final class HostAllocator {
     private void giveBack(Block block, long size) {
         live.addAndGet(-size);
         synchronized (this) {
-            free.computeIfAbsent(size, k -> new ArrayDeque<>()).addFirst(block);
+            int i = classIndex(size);
+            ArrayDeque<Block> list = free.get(i);
+            if (list == null) {
+                list = new ArrayDeque<>();
+                free.set(i, list);
+            }
+            list.addFirst(block);
             cached.addAndGet(size);
         }
     }
@@ -123,11 +138,17 @@ public final class HostAllocator {
     public void emptyCache() {
         List<Block> toClose = new ArrayList<>();
         synchronized (this) {
-            for (var e : free.entrySet()) {
-                if (e.getKey() > SMALL_LIMIT) {
-                    toClose.addAll(e.getValue());
-                    cached.addAndGet(-e.getKey() * e.getValue().size());
-                    e.getValue().clear();
+            for (ArrayDeque<Block> list : free) {
+                if (list == null) {
+                    continue;
+                }
+                for (var it = list.iterator(); it.hasNext(); ) {
+                    Block b = it.next();
+                    if (b.ownArena() != null) {
+                        toClose.add(b);
+                        cached.addAndGet(-b.segment().byteSize());
+                        it.remove();
+                    }
                 }
             }
         }

@@ -29,47 +29,43 @@ public final class StridedIter {
     /** Iterates {@code shape} over each layout (whose own shapes must equal {@code shape}). */
     public StridedIter(int[] shape, Layout... layouts) {
         int n = layouts.length;
+        int rank = shape.length;
         for (Layout l : layouts) {
-            if (!java.util.Arrays.equals(l.shape(), shape)) {
-                throw new IllegalArgumentException("strided iteration: layout " + l + " does not have shape "
-                        + java.util.Arrays.toString(shape));
+            if (l.rank() != rank) {
+                throw mismatch(l, shape);
+            }
+            for (int i = 0; i < rank; i++) {
+                if (l.dim(i) != shape[i]) {
+                    throw mismatch(l, shape);
+                }
             }
         }
-        // Drop size-1 dims, then merge neighbours that are contiguous in every operand.
-        int r = 0;
-        int[] d = new int[shape.length];
-        long[][] s = new long[n][shape.length];
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] == 1) {
+        // Drop size-1 dims, then merge neighbours that are contiguous in every operand (runs stay int-sized).
+        // Strides are kept flat, [dim * n + operand], so construction costs a handful of small arrays.
+        int[] d = new int[rank];
+        long[] s = new long[rank * n];
+        int m = 0;
+        for (int i = 0; i < rank; i++) {
+            int size = shape[i];
+            if (size == 1) {
                 continue;
             }
-            d[r] = shape[i];
-            for (int k = 0; k < n; k++) {
-                s[k][r] = layouts[k].strides()[i];
-            }
-            r++;
-        }
-        int m = 0;
-        for (int i = 0; i < r; i++) {
             if (m > 0) {
-                boolean mergeable = true;
-                for (int k = 0; k < n; k++) {
-                    if (s[k][m - 1] != s[k][i] * d[i]) {
-                        mergeable = false;
-                        break;
-                    }
+                boolean mergeable = (long) d[m - 1] * size <= Integer.MAX_VALUE;
+                for (int k = 0; k < n && mergeable; k++) {
+                    mergeable = s[(m - 1) * n + k] == layouts[k].stride(i) * size;
                 }
-                if (mergeable && (long) d[m - 1] * d[i] <= Integer.MAX_VALUE) { // runs stay int-sized
-                    d[m - 1] *= d[i];
+                if (mergeable) {
+                    d[m - 1] *= size;
                     for (int k = 0; k < n; k++) {
-                        s[k][m - 1] = s[k][i];
+                        s[(m - 1) * n + k] = layouts[k].stride(i);
                     }
                     continue;
                 }
             }
-            d[m] = d[i];
+            d[m] = size;
             for (int k = 0; k < n; k++) {
-                s[k][m] = s[k][i];
+                s[m * n + k] = layouts[k].stride(i);
             }
             m++;
         }
@@ -87,16 +83,23 @@ public final class StridedIter {
         } else {
             inner = d[m - 1];
             for (int k = 0; k < n; k++) {
-                innerStrides[k] = s[k][m - 1];
+                innerStrides[k] = s[(m - 1) * n + k];
             }
             dims = java.util.Arrays.copyOf(d, m - 1);
-            strides = new long[n][];
+            strides = new long[n][m - 1];
             for (int k = 0; k < n; k++) {
-                strides[k] = java.util.Arrays.copyOf(s[k], m - 1);
+                for (int i = 0; i < m - 1; i++) {
+                    strides[k][i] = s[i * n + k];
+                }
             }
         }
         counter = new int[dims.length];
         remaining = inner == 0 ? 0 : total / inner;
+    }
+
+    private static IllegalArgumentException mismatch(Layout l, int[] shape) {
+        return new IllegalArgumentException("strided iteration: layout " + l + " does not have shape "
+                + java.util.Arrays.toString(shape));
     }
 
     /** True while runs remain. */

@@ -20,6 +20,20 @@ class HostAllocatorTest {
     }
 
     @Test
+    void sizeClassesMapToDistinctIncreasingSlots() {
+        int last = -1;
+        for (long b = 1; b < 1L << 36; b = b < 4096 ? b + 1 : b * 9 / 8) {
+            long c = HostAllocator.sizeClass(b);
+            int i = HostAllocator.classIndex(c);
+            assertTrue(i >= last && i < 200, b + " -> class " + c + " -> slot " + i);
+            if (i == last) {
+                assertEquals(c, HostAllocator.sizeClass(b - 1 < 1 ? 1 : b - 1) == c ? c : -1, "one slot, one class");
+            }
+            last = i;
+        }
+    }
+
+    @Test
     void blocksAreAlignedExactlySizedAndReused() {
         HostAllocator a = new HostAllocator();
         HostAllocator.Allocation x = a.allocate(1000, false);
