@@ -72,9 +72,12 @@ struct Strided {
     i64 offsets[ANVIL_MAX_OPS];
 };
 static_assert(sizeof(Strided) == 328, "Strided must match dev.anvil.backend.cuda.Strided.BYTES");
+#ifndef __CUDACC_RTC__
+// NVRTC has no __builtin_offsetof; nvcc (the build-time test) and g++ (the emulated runtime) check the offsets
 static_assert(__builtin_offsetof(Strided, narrow) == 36, "Strided.narrow offset");
 static_assert(__builtin_offsetof(Strided, strides) == 40, "Strided.strides offset");
 static_assert(__builtin_offsetof(Strided, offsets) == 296, "Strided.offsets offset");
+#endif
 
 // Element offsets of the i-th element (row-major over s.dims) in the first N operands.
 template <int N>
