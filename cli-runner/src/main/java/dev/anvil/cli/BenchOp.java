@@ -26,13 +26,14 @@ enum BenchOp {
 
         @Override
         Supplier<Tensor> prepareRaw(String raw, int n) {
-            if (!raw.equals("openblas-raw")) {
+            if (!raw.equals("openblas-raw") && !raw.equals("cuda-raw")) {
                 return super.prepareRaw(raw, n);
             }
             Tensor a = Tensor.rand(Shape.of(n, n), 1);
             Tensor b = Tensor.rand(Shape.of(n, n), 2);
             Tensor c = Tensor.zeros(n, n);
-            Runnable call = dev.anvil.backend.openblas.OpenBlasRaw.sgemm(a, b, c);
+            Runnable call = raw.equals("cuda-raw") ? dev.anvil.backend.cuda.CudaRaw.sgemm(a, b, c)
+                    : dev.anvil.backend.openblas.OpenBlasRaw.sgemm(a, b, c);
             return () -> {
                 call.run();
                 return c;

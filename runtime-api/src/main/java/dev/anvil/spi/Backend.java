@@ -29,6 +29,14 @@ public interface Backend {
     default void emptyCache() {
     }
 
+    /**
+     * Waits until every operation this backend has queued has finished (GPU backends run asynchronously;
+     * CPU backends return from each call when it is done, so for them this returns at once). Benchmarks
+     * call it before reading a clock; results that leave the device synchronise on their own.
+     */
+    default void synchronize() {
+    }
+
     /** True when storages are {@link HostStorage} that any CPU backend can read without a copy. */
     boolean isHost();
 

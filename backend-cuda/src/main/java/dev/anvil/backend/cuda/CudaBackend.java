@@ -74,6 +74,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void synchronize() {
+        dev.rt.synchronize();
+    }
+
+    @Override
     public boolean isHost() {
         return false;
     }

@@ -90,6 +90,12 @@ final class CudaRuntime implements DeviceRuntime {
         }
     }
 
+    @Override
+    public void synchronize() {
+        enter();
+        sync();
+    }
+
     /** Waits for every enqueued operation; reports a failed kernel. */
     void sync() {
         Cuda.check(cudaStreamSynchronize(stream), "cudaStreamSynchronize (an earlier kernel failed)");

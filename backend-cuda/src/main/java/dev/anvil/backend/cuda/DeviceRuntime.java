@@ -12,6 +12,10 @@ import java.lang.foreign.MemorySegment;
  */
 interface DeviceRuntime {
 
+    /** Waits for all queued work (the real GPU); the emulator runs everything synchronously. */
+    default void synchronize() {
+    }
+
     /** Makes the device current on the calling thread (cheap after the first call). */
     void enter();
 
