@@ -33,6 +33,11 @@ final class EvalCommand implements Callable<Integer> {
         SavedModel.Loaded m = SavedModel.load(model);
         DataSpec.Loaded d = DataSpec.load(data);
         var set = d.test() != null ? d.test() : d.train();
+        var training = m.meta().getAsJsonObject("training");
+        if (training != null && training.has("normalize")) {
+            var n = training.getAsJsonObject("normalize");
+            set = set.normalized(n.get("mean").getAsDouble(), n.get("std").getAsDouble());
+        }
         Evaluation ev = Evaluation.of(m.model(), set, 500);
         JsonArray names = m.meta().getAsJsonArray("classes");
         int classes = ev.confusion().length;

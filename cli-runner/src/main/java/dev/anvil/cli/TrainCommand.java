@@ -72,6 +72,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--label-smoothing", defaultValue = "0", description = "Cross-entropy label smoothing.")
     double labelSmoothing;
 
+    @Option(names = "--normalize", defaultValue = "auto", paramLabel = "auto|none|MEAN,STD",
+            description = "Input normalisation (x - mean) / std: auto uses the training set's statistics; saved in "
+                    + "model.json and applied again by eval. Default: ${DEFAULT-VALUE}.")
+    String normalize;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation and shuffling. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -97,7 +102,10 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery > 0 && this.out == null) {
             throw new IllegalArgumentException("--checkpoint-every needs --out DIR");
         }
-        DataSpec.Loaded d = DataSpec.load(data);
+        DataSpec.Loaded raw = DataSpec.load(data);
+        double[] norm = normalization(raw);
+        DataSpec.Loaded d = norm == null ? raw : new DataSpec.Loaded(raw.train().normalized(norm[0], norm[1]),
+                raw.test() == null ? null : raw.test().normalized(norm[0], norm[1]), raw.source());
         int[] shape = d.train().featureShape();
         int inputs = d.train().featureSize();
         JsonArray layers = ModelSpec.layers(model, inputs, d.train().classes());
@@ -136,6 +144,12 @@ final class TrainCommand implements Callable<Integer> {
         Trainer.Result r = trainer.fit(loader, d.test());
         String[] classes = d.source().contains("ashion") ? FashionMnist.CLASSES : numbered(d.train().classes());
         JsonObject meta = metadata(r, d, classes.length);
+        if (norm != null) {
+            JsonObject pre = new JsonObject();
+            pre.addProperty("mean", norm[0]);
+            pre.addProperty("std", norm[1]);
+            meta.add("normalize", pre);
+        }
         if (this.out != null) {
             SavedModel.save(this.out, net, layers, shape, classes, meta);
         }
@@ -151,6 +165,23 @@ final class TrainCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** {mean, std} for --normalize, or null for none. */
+    private double[] normalization(DataSpec.Loaded d) {
+        String n = normalize.trim();
+        if (n.equals("none")) {
+            return null;
+        }
+        if (n.equals("auto")) {
+            return d.train().meanStd();
+        }
+        String[] p = n.split(",");
+        try {
+            return new double[] {Double.parseDouble(p[0]), Double.parseDouble(p[1])};
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--normalize: expected auto, none or MEAN,STD, got '" + normalize + "'");
+        }
     }
 
     private static String[] numbered(int n) {
