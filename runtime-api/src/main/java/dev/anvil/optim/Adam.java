@@ -1,6 +1,7 @@
 package dev.anvil.optim;
 
 import dev.anvil.Tensor;
+import dev.anvil.spi.AdamStep;
 import java.util.List;
 
 /**
@@ -36,6 +37,16 @@ public class Adam extends Optimizer {
 
     @Override
     protected void update(int i, Tensor p, Tensor g) {
+        Tensor m0 = state("exp_avg", i, p);
+        Tensor v0 = state("exp_avg_sq", i, p);
+        var fused = p.backend().kernel(AdamStep.class);
+        if (fused.isPresent() && p.isContiguous() && g.isContiguous() && g.dtype() == p.dtype()
+                && g.backend() == p.backend() && g.shape().equals(p.shape())) {
+            // one pass over p, g, m, v (the backend's fused kernel)
+            fused.get().adam(p.view(), g.view(), m0.view(), v0.view(), lr(), beta1, beta2, eps, weightDecay, decoupled(),
+                    steps());
+            return;
+        }
         if (weightDecay != 0) {
             if (decoupled()) {
                 p.copyFrom(p.mul(1 - lr() * weightDecay));

@@ -253,6 +253,37 @@ public abstract class BackendConformanceSuite {
         c().agree("addInPlace F64", Tol.F64, () -> rnd(7, 33).cast(DType.F64).copy().addInPlace(rnd(8, 33).cast(DType.F64), 3));
     }
 
+    @Test
+    public void optimizerStepsAgreeWithTheComposedUpdate() {
+        for (boolean decoupled : new boolean[] {false, true}) {
+            for (DType t : new DType[] {DType.F32, DType.F64}) {
+                String w = (decoupled ? "AdamW " : "Adam ") + t;
+                c().agree(w, t == DType.F32 ? new Tol(1e-5, 1e-6) : Tol.F64, () -> {
+                    Tensor p = rnd(1, 33, 17).cast(t).copy().requiresGrad(true);
+                    dev.anvil.optim.Optimizer opt = decoupled
+                            ? new dev.anvil.optim.AdamW(java.util.List.of(p), 0.01, 0.9, 0.999, 1e-8, 0.1)
+                            : new dev.anvil.optim.Adam(java.util.List.of(p), 0.01, 0.9, 0.999, 1e-8, 0.05);
+                    for (int step = 0; step < 3; step++) {
+                        opt.zeroGrad();
+                        p.mul(p).mul(rnd(2, 33, 17).cast(t)).sum().backward();
+                        opt.step();
+                    }
+                    return p.detach();
+                });
+            }
+        }
+        c().agree("SGD momentum", Tol.F32, () -> {
+            Tensor p = rnd(3, 1023).copy().requiresGrad(true);
+            var opt = new dev.anvil.optim.Sgd(java.util.List.of(p), 0.1, 0.9, true, 0.01);
+            for (int step = 0; step < 3; step++) {
+                opt.zeroGrad();
+                p.mul(p).sum().backward();
+                opt.step();
+            }
+            return p.detach();
+        });
+    }
+
     // ------------------------------------------------------------------ reductions
 
     static Stream<Arguments> reductionCases() {
@@ -480,7 +511,9 @@ public abstract class BackendConformanceSuite {
                     w.matmul(w).relu().add(1).softmax(-1).sum();
                 }
             }
-            assertEquals(before, b.memory().liveBytes(), "live bytes after 200 scoped steps");
+            // root-scope tensors of earlier tests may be collected meanwhile, so live bytes may only fall
+            long after = b.memory().liveBytes();
+            assertTrue(after <= before, "live bytes grew over 200 scoped steps: " + before + " -> " + after);
             try (MemoryScope s = MemoryScope.open("step")) {
                 leaked = w.add(1);
             }

@@ -2,6 +2,7 @@ package dev.anvil.backend.vector;
 
 import dev.anvil.DType;
 import dev.anvil.backend.reference.ReferenceBackend;
+import dev.anvil.spi.AdamStep;
 import dev.anvil.spi.Axpy;
 import dev.anvil.spi.Backend;
 import dev.anvil.spi.BinaryOp;
@@ -176,9 +177,17 @@ public final class VectorBackend implements Backend {
         }
     }
 
+    private final AdamStep adam = new VectorAdam();
+
     @Override
     public <T> Optional<T> kernel(Class<T> type) {
-        return type == Axpy.class ? Optional.of(type.cast(axpy)) : Optional.empty();
+        if (type == Axpy.class) {
+            return Optional.of(type.cast(axpy));
+        }
+        if (type == AdamStep.class) {
+            return Optional.of(type.cast(adam));
+        }
+        return Optional.empty();
     }
 
     /** The dtypes with SIMD kernels here; the rest go to the reference kernels. */
