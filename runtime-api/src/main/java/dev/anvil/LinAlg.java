@@ -70,9 +70,15 @@ final class LinAlg {
             int[] sb = b2.dims();
             int[] da = a.dims();
             int[] db = b.dims();
+            // When an operand is a transposed view (the weight of x W^T), compute its gradient transposed too,
+            // (g^T a)^T instead of a^T g: the same product, but the gradient comes out in the operand's own layout.
+            boolean aT = transposedView(a2);
+            boolean bT = transposedView(b2);
             Autograd.record(out, "matmul", g -> new Tensor[] {
-                a.requiresGrad() ? Autograd.sumTo(g.matmul(b2.mT()), sa).reshape(da).cast(a.dtype()) : null,
-                b.requiresGrad() ? Autograd.sumTo(a2.mT().matmul(g), sb).reshape(db).cast(b.dtype()) : null}, a, b);
+                a.requiresGrad() ? Autograd.sumTo(aT ? b2.matmul(g.mT()).mT() : g.matmul(b2.mT()), sa).reshape(da)
+                        .cast(a.dtype()) : null,
+                b.requiresGrad() ? Autograd.sumTo(bT ? g.mT().matmul(a2).mT() : a2.mT().matmul(g), sb).reshape(db)
+                        .cast(b.dtype()) : null}, a, b);
         }
         if (vecA) {
             out = out.squeeze(-2);
@@ -81,6 +87,12 @@ final class LinAlg {
             out = out.squeeze(-1);
         }
         return out;
+    }
+
+    /** True for a matrix (batch) stored column-major: a transposed view of a contiguous one. */
+    private static boolean transposedView(Tensor t) {
+        int r = t.rank();
+        return r >= 2 && t.layout().stride(r - 2) == 1 && t.layout().dim(r - 2) > 1 && t.layout().dim(r - 1) > 1;
     }
 
     private static int[] concat(int[] batch, int r, int c) {

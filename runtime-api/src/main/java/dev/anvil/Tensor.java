@@ -37,6 +37,7 @@ public final class Tensor {
     private boolean requiresGrad;
     private Autograd.GradNode gradFn;
     private Tensor grad;
+    private boolean gradZero; // grad holds zeros (after zeroGrad): the next accumulation can overwrite it
 
     /** Wraps a storage; the layout must fit inside it (checked). For backends and the API's own ops. */
     public Tensor(Storage storage, DType dtype, Layout layout) {
@@ -156,13 +157,17 @@ public final class Tensor {
 
     /** The accumulated gradient of a leaf after {@link #backward()}, or null before. */
     public Tensor grad() {
+        if (gradZero && grad != null && grad.isAlive()) {
+            grad.fill(0); // zeroGrad only marks the buffer; fill it when someone looks before a backward
+            gradZero = false;
+        }
         return grad;
     }
 
     /** Sets the gradient to zero (keeping its memory, so steady-state training allocates nothing). */
     public void zeroGrad() {
         if (grad != null) {
-            grad.fill(0);
+            gradZero = true; // the next backward overwrites instead of adding: no pass over zeros
         }
     }
 
@@ -198,9 +203,12 @@ public final class Tensor {
     void accumulateGrad(Tensor g) {
         if (grad == null || !grad.isAlive()) {
             grad = MemoryScope.atRoot(() -> g.cast(dtype).copy());
+        } else if (gradZero) {
+            grad.copyFrom(g); // one copy (tiled for transposed layouts) instead of reading the zeros back
         } else {
             grad.addInPlace(g, 1);
         }
+        gradZero = false;
     }
 
     // ================================================================ creation
