@@ -161,33 +161,65 @@ final class VectorGemmF32 {
     /** Columns of the matrix summed at a time in {@link #axpyRows}: the accumulator stays in L1. */
     static final int GEMV_BLOCK = 1024;
 
-    /** out[o] = alpha * dot(M[o, 0:k], x) + beta * out[o] for rows o in [o0, o1). */
+    /**
+     * out[o] = alpha * dot(M[o, 0:k], x) + beta * out[o] for rows o in [o0, o1). Four rows at a time: four
+     * independent FMA chains hide the FMA latency, and each block of x is loaded once for the four rows.
+     */
     private static void dotRows(MemorySegment mat, long base, long ld, int o0, int o1, int k, float[] x,
                                 MemorySegment c, long cBase, long cStride, float alpha, float beta) {
         int kv = k / L * L;
-        for (int o = o0; o < o1; o++) {
-            long row = base + o * ld;
+        int o = o0;
+        for (; o + 4 <= o1; o += 4) {
+            long r0 = (base + o * ld) * Float.BYTES;
+            long r1 = r0 + ld * Float.BYTES;
+            long r2 = r1 + ld * Float.BYTES;
+            long r3 = r2 + ld * Float.BYTES;
             FloatVector s0 = FloatVector.zero(S);
             FloatVector s1 = FloatVector.zero(S);
-            int q = 0;
-            for (; q + 2 * L <= k; q += 2 * L) {
-                s0 = FloatVector.fromMemorySegment(S, mat, (row + q) * Float.BYTES, NATIVE)
-                        .fma(FloatVector.fromArray(S, x, q), s0);
-                s1 = FloatVector.fromMemorySegment(S, mat, (row + q + L) * Float.BYTES, NATIVE)
-                        .fma(FloatVector.fromArray(S, x, q + L), s1);
+            FloatVector s2 = FloatVector.zero(S);
+            FloatVector s3 = FloatVector.zero(S);
+            for (int q = 0; q < kv; q += L) {
+                FloatVector xv = FloatVector.fromArray(S, x, q);
+                long qb = (long) q * Float.BYTES;
+                s0 = FloatVector.fromMemorySegment(S, mat, r0 + qb, NATIVE).fma(xv, s0);
+                s1 = FloatVector.fromMemorySegment(S, mat, r1 + qb, NATIVE).fma(xv, s1);
+                s2 = FloatVector.fromMemorySegment(S, mat, r2 + qb, NATIVE).fma(xv, s2);
+                s3 = FloatVector.fromMemorySegment(S, mat, r3 + qb, NATIVE).fma(xv, s3);
             }
+            float d0 = s0.reduceLanes(VectorOperators.ADD);
+            float d1 = s1.reduceLanes(VectorOperators.ADD);
+            float d2 = s2.reduceLanes(VectorOperators.ADD);
+            float d3 = s3.reduceLanes(VectorOperators.ADD);
+            for (int q = kv; q < k; q++) {
+                float xq = x[q];
+                d0 += mat.getAtIndex(F, base + o * ld + q) * xq;
+                d1 += mat.getAtIndex(F, base + (o + 1) * ld + q) * xq;
+                d2 += mat.getAtIndex(F, base + (o + 2) * ld + q) * xq;
+                d3 += mat.getAtIndex(F, base + (o + 3) * ld + q) * xq;
+            }
+            store(c, cBase + o * cStride, alpha * d0, beta);
+            store(c, cBase + (o + 1) * cStride, alpha * d1, beta);
+            store(c, cBase + (o + 2) * cStride, alpha * d2, beta);
+            store(c, cBase + (o + 3) * cStride, alpha * d3, beta);
+        }
+        for (; o < o1; o++) {
+            long row = base + o * ld;
+            FloatVector s0 = FloatVector.zero(S);
+            int q = 0;
             for (; q < kv; q += L) {
                 s0 = FloatVector.fromMemorySegment(S, mat, (row + q) * Float.BYTES, NATIVE)
                         .fma(FloatVector.fromArray(S, x, q), s0);
             }
-            var sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+            float sum = s0.reduceLanes(VectorOperators.ADD);
             for (; q < k; q++) {
                 sum += mat.getAtIndex(F, row + q) * x[q];
             }
-            long ci = cBase + o * cStride;
-            var v = alpha * sum;
-            c.setAtIndex(F, ci, beta == 0 ? v : v + beta * c.getAtIndex(F, ci));
+            store(c, cBase + o * cStride, alpha * sum, beta);
         }
+    }
+
+    private static void store(MemorySegment c, long ci, float v, float beta) {
+        c.setAtIndex(F, ci, beta == 0 ? v : v + beta * c.getAtIndex(F, ci));
     }
 
     /** out[o] = alpha * sum_q x[q] * M[q, o] + beta * out[o] for columns o in [o0, o1), a block at a time. */
