@@ -9,7 +9,7 @@ import dev.anvil.spi.BinaryOp;
 import dev.anvil.spi.ConvGeometry;
 import dev.anvil.spi.DeviceInfo;
 import dev.anvil.spi.GemmSpec;
-import dev.anvil.spi.HostAllocator;
+import dev.anvil.spi.HostBackend;
 import dev.anvil.spi.HostStorage;
 import dev.anvil.spi.MemoryStats;
 import dev.anvil.spi.ReduceOp;
@@ -26,8 +26,7 @@ import java.util.Optional;
  * arithmetic, and casts between two non-F32 types, run on the reference kernels: they only touch memory
  * segments, so they work on this backend's storages unchanged.
  */
-public final class VectorBackend implements Backend {
-    private final HostAllocator allocator = new HostAllocator();
+public final class VectorBackend extends HostBackend {
     /** Used for its kernels only; its own allocator stays empty. */
     private final ReferenceBackend reference = new ReferenceBackend();
     private final DeviceInfo device = VectorDevice.describe();
@@ -41,27 +40,6 @@ public final class VectorBackend implements Backend {
     @Override
     public DeviceInfo device() {
         return device;
-    }
-
-    @Override
-    public MemoryStats memory() {
-        return allocator.stats();
-    }
-
-    @Override
-    public void emptyCache() {
-        allocator.emptyCache();
-    }
-
-    @Override
-    public boolean isHost() {
-        return true;
-    }
-
-    @Override
-    public Storage allocate(long bytes, boolean zeroed) {
-        HostAllocator.Allocation a = allocator.allocate(bytes, zeroed);
-        return new HostStorage(this, a.segment(), a.freer());
     }
 
     @Override

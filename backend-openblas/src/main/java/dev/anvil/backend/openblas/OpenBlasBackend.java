@@ -9,7 +9,7 @@ import dev.anvil.spi.BinaryOp;
 import dev.anvil.spi.ConvGeometry;
 import dev.anvil.spi.DeviceInfo;
 import dev.anvil.spi.GemmSpec;
-import dev.anvil.spi.HostAllocator;
+import dev.anvil.spi.HostBackend;
 import dev.anvil.spi.HostStorage;
 import dev.anvil.spi.MemoryStats;
 import dev.anvil.spi.ReduceOp;
@@ -31,11 +31,10 @@ import org.bytedeco.openblas.global.openblas;
  * products (1x784x256: 21 vs 53 us). So every product goes to BLAS; {@code -Danvil.openblas.minFlops=N}
  * sends products under N flops to the vector kernel instead, for machines where that measures better.
  */
-final class OpenBlasBackend implements Backend {
+final class OpenBlasBackend extends HostBackend {
     /** Products under this many flops (2mnk) run on the Vector API kernel; 0 (the measured default): none do. */
     static final double BLAS_MIN_FLOPS = Double.parseDouble(System.getProperty("anvil.openblas.minFlops", "0"));
 
-    private final HostAllocator allocator = new HostAllocator();
     private final Backend kernels = delegate();
     private final DeviceInfo device = OpenBlas.describe();
 
@@ -52,27 +51,6 @@ final class OpenBlasBackend implements Backend {
     @Override
     public DeviceInfo device() {
         return device;
-    }
-
-    @Override
-    public MemoryStats memory() {
-        return allocator.stats();
-    }
-
-    @Override
-    public void emptyCache() {
-        allocator.emptyCache();
-    }
-
-    @Override
-    public boolean isHost() {
-        return true;
-    }
-
-    @Override
-    public Storage allocate(long bytes, boolean zeroed) {
-        HostAllocator.Allocation a = allocator.allocate(bytes, zeroed);
-        return new HostStorage(this, a.segment(), a.freer());
     }
 
     // ------------------------------------------------------------------ BLAS

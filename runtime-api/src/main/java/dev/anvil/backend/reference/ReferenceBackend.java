@@ -7,7 +7,7 @@ import dev.anvil.spi.ConvGeometry;
 import dev.anvil.spi.DeviceInfo;
 import dev.anvil.spi.GemmSpec;
 import dev.anvil.spi.HostAccess;
-import dev.anvil.spi.HostAllocator;
+import dev.anvil.spi.HostBackend;
 import dev.anvil.spi.HostStorage;
 import dev.anvil.spi.Layout;
 import dev.anvil.spi.MemoryStats;
@@ -25,10 +25,9 @@ import java.util.Arrays;
  * once on store. Slow on purpose: it is the oracle the conformance suite compares every backend with,
  * so it favours obviously-correct loops over speed.
  */
-public final class ReferenceBackend implements Backend {
+public final class ReferenceBackend extends HostBackend {
     public static final String NAME = "reference";
 
-    private final HostAllocator allocator = new HostAllocator();
 
     static DeviceInfo describe() {
         return new DeviceInfo("portable scalar Java (1 thread)", 1, Runtime.getRuntime().maxMemory(), 0, 0,
@@ -43,27 +42,6 @@ public final class ReferenceBackend implements Backend {
     @Override
     public DeviceInfo device() {
         return describe();
-    }
-
-    @Override
-    public MemoryStats memory() {
-        return allocator.stats();
-    }
-
-    @Override
-    public void emptyCache() {
-        allocator.emptyCache();
-    }
-
-    @Override
-    public boolean isHost() {
-        return true;
-    }
-
-    @Override
-    public Storage allocate(long bytes, boolean zeroed) {
-        HostAllocator.Allocation a = allocator.allocate(bytes, zeroed);
-        return new HostStorage(this, a.segment(), a.freer());
     }
 
     @Override
