@@ -22,8 +22,10 @@ public record Evaluation(int examples, int correct, long[][] confusion) {
         boolean wasTraining = model.isTraining();
         model.eval();
         try (var off = Autograd.noGrad()) {
-            for (Batch b : new DataLoader(data, batchSize).epoch(0)) {
+            var it = new DataLoader(data, batchSize).epoch(0).iterator();
+            while (it.hasNext()) {
                 try (MemoryScope s = MemoryScope.open("eval")) {
+                    Batch b = it.next();
                     long[] pred = model.forward(b.x()).argmax(1).toLongArray();
                     long[] truth = b.y().toLongArray();
                     for (int i = 0; i < pred.length; i++) {

@@ -175,8 +175,10 @@ public final class Trainer {
             long seen = 0;
             long correct = 0;
             int b = 0;
-            for (Batch batch : train.epoch(epoch)) {
+            var batchIter = train.epoch(epoch).iterator();
+            while (batchIter.hasNext()) {
                 try (MemoryScope step = MemoryScope.open("train step")) {
+                    Batch batch = batchIter.next(); // inside the scope: the batch's tensors are freed with the step
                     optimizer.zeroGrad();
                     Tensor logits = model.forward(batch.x());
                     Tensor loss = Losses.crossEntropy(logits, batch.y(), labelSmoothing, null);
