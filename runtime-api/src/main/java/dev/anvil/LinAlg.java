@@ -40,9 +40,8 @@ final class LinAlg {
         int n = y.dim(-1);
         int[] batchA = Arrays.copyOf(x.dims(), x.rank() - 2);
         int[] batchB = Arrays.copyOf(y.dims(), y.rank() - 2);
-        int[] batch = Shape.broadcast("matmul (batch dimensions of " + a.shape() + " x " + b.shape() + ")",
-                Shape.of(batchA), Shape.of(batchB)).dims();
-        int batchCount = (int) Shape.of(batch).numel();
+        int[] batch = Shape.broadcast("matmul (batch dimensions)", batchA, batchB);
+        int batchCount = (int) dev.anvil.spi.Layout.numel(batch);
         x = x.expand(concat(batch, m, k));
         y = y.expand(concat(batch, k, n));
         Operand oa = operand(x, batch.length);

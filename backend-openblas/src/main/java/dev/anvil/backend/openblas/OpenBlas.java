@@ -72,6 +72,20 @@ final class OpenBlas {
             this.capacity = count;
             this.limit = count;
         }
+
+        AddressFloat at(long address) {
+            this.address = address;
+            return this;
+        }
+    }
+
+    /** Three reusable float pointers per thread, re-aimed for each call (no objects per BLAS call). */
+    private static final ThreadLocal<AddressFloat[]> FLOATS = ThreadLocal.withInitial(
+            () -> new AddressFloat[] {new AddressFloat(0, 0), new AddressFloat(0, 0), new AddressFloat(0, 0)});
+
+    /** This thread's pointer number {@code slot} (0..2) aimed at {@code address}. */
+    static FloatPointer floatSlot(int slot, long address) {
+        return FLOATS.get()[slot].at(address);
     }
 
     private static final class AddressDouble extends DoublePointer {

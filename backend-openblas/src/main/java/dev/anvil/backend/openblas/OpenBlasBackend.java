@@ -77,8 +77,8 @@ final class OpenBlasBackend extends HostBackend {
             long co = c + (g.cOffset() + p * g.cBatchStride()) * es;
             if (g.dtype() == DType.F32) {
                 openblas.cblas_sgemm(OpenBlas.ROW_MAJOR, ta, tb, g.m(), g.n(), g.k(), (float) g.alpha(),
-                        OpenBlas.floats(ao, 0), (int) g.lda(), OpenBlas.floats(bo, 0), (int) g.ldb(), (float) g.beta(),
-                        OpenBlas.floats(co, 0), (int) g.ldc());
+                        OpenBlas.floatSlot(0, ao), (int) g.lda(), OpenBlas.floatSlot(1, bo), (int) g.ldb(), (float) g.beta(),
+                        OpenBlas.floatSlot(2, co), (int) g.ldc());
             } else {
                 openblas.cblas_dgemm(OpenBlas.ROW_MAJOR, ta, tb, g.m(), g.n(), g.k(), g.alpha(),
                         OpenBlas.doubles(ao, 0), (int) g.lda(), OpenBlas.doubles(bo, 0), (int) g.ldb(), g.beta(),
@@ -130,8 +130,8 @@ final class OpenBlasBackend extends HostBackend {
                 incy = 1;
             }
             if (g.dtype() == DType.F32) {
-                openblas.cblas_sgemv(OpenBlas.ROW_MAJOR, trans, rows, cols, (float) g.alpha(), OpenBlas.floats(mat, 0), ld,
-                        OpenBlas.floats(x, 0), incx, (float) g.beta(), OpenBlas.floats(y, 0), incy);
+                openblas.cblas_sgemv(OpenBlas.ROW_MAJOR, trans, rows, cols, (float) g.alpha(), OpenBlas.floatSlot(0, mat), ld,
+                        OpenBlas.floatSlot(1, x), incx, (float) g.beta(), OpenBlas.floatSlot(2, y), incy);
             } else {
                 openblas.cblas_dgemv(OpenBlas.ROW_MAJOR, trans, rows, cols, g.alpha(), OpenBlas.doubles(mat, 0), ld,
                         OpenBlas.doubles(x, 0), incx, g.beta(), OpenBlas.doubles(y, 0), incy);
