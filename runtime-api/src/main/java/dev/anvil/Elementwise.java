@@ -53,7 +53,7 @@ final class Elementwise {
             case ABS -> g.mul(x.gt(0).cast(x.dtype()).sub(x.lt(0).cast(x.dtype())));
             case TANH -> g.mul(y.mul(y).neg().add(1));
             case SIGMOID -> g.mul(y.mul(y.neg().add(1)));
-            case RELU -> g.mul(x.gt(0).cast(x.dtype()));
+            case RELU -> Tensor.where(x.gt(0), g, Tensor.scalar(0, g.dtype())); // two passes, not three
             case GELU -> {
                 // d/dx x*Phi(x) = Phi(x) + x*phi(x); Phi(x) = gelu(x)/x away from 0, 1/2 at 0
                 Tensor small = x.abs().lt(1e-6);

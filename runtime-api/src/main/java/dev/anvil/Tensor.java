@@ -792,6 +792,14 @@ public final class Tensor {
         return Convolutions.fold(cols, outputSize, kernel, stride, padding, dilation);
     }
 
+    /**
+     * 2-D max pooling of an NCHW batch with a {@code kernel x kernel} window and {@code stride} (no padding):
+     * the first maximum of each window; the gradient goes to that element only.
+     */
+    public Tensor maxPool2d(int kernel, int stride) {
+        return Pooling.maxPool2d(this, kernel, stride);
+    }
+
     // ================================================================ joining, splitting, indexing
 
     /** Joins tensors along an existing axis. */

@@ -149,6 +149,8 @@ class GradCheckTest {
         check("conv2d via im2col", x -> x[1].reshape(3, -1).matmul(x[0].unfold(k, s, p, d)), in(3, 2, 2, 4, 4), in(4, 3, 2, 3, 3));
         check("max pool 2x2", x -> x[0].reshape(4, 1, 4, 4).unfold(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, d).max(1),
                 in(5, 2, 2, 4, 4));
+        check("maxPool2d", x -> x[0].maxPool2d(2, 2), in(6, 2, 3, 6, 6));
+        check("maxPool2d 3x3 stride 2", x -> x[0].maxPool2d(3, 2), in(7, 1, 2, 7, 7));
     }
 
     @Test

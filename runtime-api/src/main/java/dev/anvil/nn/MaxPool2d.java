@@ -16,4 +16,10 @@ public final class MaxPool2d extends Pool2d {
     Tensor reduce(Tensor patches) {
         return patches.max(1);
     }
+
+    /** The fused kernel where the backend has one (Tensor.maxPool2d), else unfold, argmax and gather. */
+    @Override
+    Tensor pool(Tensor x) {
+        return x.maxPool2d(kernel(), stride());
+    }
 }

@@ -456,6 +456,20 @@ public abstract class BackendConformanceSuite {
                 () -> rnd(4, 2, 3, 6, 5).transpose(2, 3).unfold(new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}));
     }
 
+    @Test
+    public void maxPoolingAgreesWithTheComposedFormIncludingTiesAndGradients() {
+        c().agree("maxPool2d 2x2", Tol.EXACT, () -> rnd(1, 2, 3, 8, 8).maxPool2d(2, 2));
+        c().agree("maxPool2d 3x3 stride 2 odd size", Tol.EXACT, () -> rnd(2, 1, 2, 9, 7).maxPool2d(3, 2));
+        c().agree("maxPool2d ties take the first", Tol.EXACT, () -> Tensor.ones(1, 1, 4, 4).maxPool2d(2, 2));
+        c().agree("maxPool2d NaN wins", Tol.EXACT, () -> Tensor.fromArray(new float[] {1, Float.NaN, 3, 4}, 1, 1, 2, 2).maxPool2d(2, 2));
+        c().agree("maxPool2d F64", Tol.EXACT, () -> rnd(3, 1, 1, 6, 6).cast(DType.F64).maxPool2d(2, 2));
+        c().agree("maxPool2d gradient", Tol.EXACT, () -> {
+            Tensor x = Tensor.ones(2, 2, 4, 4).mul(rnd(4, 2, 2, 4, 4).gt(0).cast(DType.F32)).copy().requiresGrad(true);
+            x.maxPool2d(2, 2).mul(rnd(5, 2, 2, 2, 2)).sum().backward();
+            return x.grad();
+        });
+    }
+
     // ------------------------------------------------------------------ indexing, joining
 
     @Test

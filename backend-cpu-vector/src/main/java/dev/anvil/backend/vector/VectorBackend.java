@@ -3,6 +3,8 @@ package dev.anvil.backend.vector;
 import dev.anvil.DType;
 import dev.anvil.backend.reference.ReferenceBackend;
 import dev.anvil.spi.AdamStep;
+import dev.anvil.spi.MaxPool;
+import dev.anvil.spi.MaxPoolLoops;
 import dev.anvil.spi.Axpy;
 import dev.anvil.spi.Backend;
 import dev.anvil.spi.BinaryOp;
@@ -156,6 +158,7 @@ public final class VectorBackend extends HostBackend {
     }
 
     private final AdamStep adam = new VectorAdam();
+    private final MaxPool maxPool = new MaxPoolLoops(true);
 
     @Override
     public <T> Optional<T> kernel(Class<T> type) {
@@ -164,6 +167,9 @@ public final class VectorBackend extends HostBackend {
         }
         if (type == AdamStep.class) {
             return Optional.of(type.cast(adam));
+        }
+        if (type == MaxPool.class) {
+            return Optional.of(type.cast(maxPool));
         }
         return Optional.empty();
     }
