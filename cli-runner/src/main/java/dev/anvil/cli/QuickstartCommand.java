@@ -33,10 +33,19 @@ final class QuickstartCommand implements Callable<Integer> {
         int code = train.call();
         o.println();
         o.println("Next, try:");
-        o.println("  ./anvil eval --model " + out + " --data embedded         # per-class accuracy and the confusion matrix");
-        o.println("  ./anvil train --model cnn --epochs 5 --out models/cnn    # a convolutional network");
-        o.println("  ./anvil train --data fashion-mnist --epochs 10           # the full dataset (apt-get install dataset-fashion-mnist)");
-        o.println("  ./anvil bench                                            # kernel speed on this machine");
+        String[][] next = {
+            {"./anvil eval --model " + out + " --data embedded", "per-class accuracy and the confusion matrix"},
+            {"./anvil train --model cnn --epochs 5 --out models/cnn", "a convolutional network"},
+            {"./anvil train --data fashion-mnist --epochs 10", "the full dataset (apt-get install dataset-fashion-mnist)"},
+            {"./anvil bench", "kernel speed on this machine"},
+        };
+        int width = 0;
+        for (String[] n : next) {
+            width = Math.max(width, n[0].length());
+        }
+        for (String[] n : next) {
+            o.println("  " + n[0] + " ".repeat(width - n[0].length() + 3) + "# " + n[1]);
+        }
         o.flush();
         return code;
     }
