@@ -1,5 +1,6 @@
 /**
- * Model packages: safetensors weights, {@code model.json}, the versioned model repository. Arrives with
- * the model-format issue.
+ * Model files: byte-exact safetensors ({@link dev.anvil.format.Safetensors}, memory-mapped, validated before
+ * trusted) and {@code model.json} ({@link dev.anvil.format.ModelJson}). Packages and the versioned model
+ * repository follow.
  */
 package dev.anvil.format;
