@@ -204,7 +204,8 @@ public final class Main implements Callable<Integer> {
 
     private int handleExecutionException(Exception e, CommandLine cmd, ParseResult parseResult) {
         Throwable cause = unwrap(e);
-        boolean badInput = cause instanceof IllegalArgumentException || cause instanceof ParameterException;
+        boolean badInput = cause instanceof IllegalArgumentException || cause instanceof ParameterException
+                || cause instanceof dev.anvil.data.DataFileException; // a bad data file is bad input: exit 2
         PrintWriter err = cmd.getErr();
         String message = cause.getMessage() == null || cause.getMessage().isBlank()
                 ? cause.getClass().getName() : oneLine(cause.getMessage());
