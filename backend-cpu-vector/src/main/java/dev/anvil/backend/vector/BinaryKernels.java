@@ -157,15 +157,44 @@ final class BinaryKernels {
 
     // ---------------------------------------------------------------- where
 
-    /** Any dtype: a select is a move of elements of the output's width, so it needs no arithmetic per type. */
+    /** Condition bytes per lane block: a byte vector with as many lanes as {@link Simd#F}. */
+    private static final jdk.incubator.vector.VectorSpecies<Byte> COND = jdk.incubator.vector.VectorSpecies.of(byte.class,
+            jdk.incubator.vector.VectorShape.forBitSize(F.length() * 8));
+
+    /** F32 where over a unit-stride run (a and b unit-stride or broadcast): blend by the condition bytes. */
+    private static int whereRunF32(MemorySegment sc, long ci, MemorySegment sa, long ai, long as, MemorySegment sb, long bi,
+                                   long bs, MemorySegment so, long oi, int n) {
+        int lanes = F.length();
+        int up = n - n % lanes;
+        FloatVector fa = fixed(sa, ai, as);
+        FloatVector fb = fixed(sb, bi, bs);
+        for (int i = 0; i < up; i += lanes) {
+            VectorMask<Float> m = jdk.incubator.vector.ByteVector.fromMemorySegment(COND, sc, ci + i, NO)
+                    .compare(VectorOperators.NE, (byte) 0).cast(F);
+            FloatVector x = load(fa, sa, ai, i);
+            FloatVector y = load(fb, sb, bi, i);
+            y.blend(x, m).intoMemorySegment(so, (oi + i) * 4, NO);
+        }
+        return up;
+    }
+
+    /**
+     * Any dtype: a select is a move of elements of the output's width, so it needs no arithmetic per type; F32
+     * runs with unit-stride condition and output are blended a vector at a time.
+     */
     static void where(View cond, View a, View b, View out) {
         MemorySegment sc = cond.segment();
         MemorySegment sa = a.segment();
         MemorySegment sb = b.segment();
         MemorySegment so = out.segment();
         int es = out.dtype().byteSize();
+        boolean f32 = out.dtype() == dev.anvil.DType.F32;
         Runs.forEach(out.shape(), (off, str, n) -> {
-            for (int i = 0; i < n; i++) {
+            int start = 0;
+            if (f32 && str[0] == 1 && str[3] == 1 && str[1] <= 1 && str[2] <= 1) {
+                start = whereRunF32(sc, off[0], sa, off[1], str[1], sb, off[2], str[2], so, off[3], n);
+            }
+            for (int i = start; i < n; i++) {
                 boolean c = sc.get(U8, off[0] + i * str[0]) != 0;
                 long from = c ? off[1] + i * str[1] : off[2] + i * str[2];
                 MemorySegment src = c ? sa : sb;
