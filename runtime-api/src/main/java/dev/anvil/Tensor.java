@@ -497,26 +497,32 @@ public final class Tensor {
 
     // ================================================================ elementwise
 
+    /** Elementwise {@code this + other}, broadcasting. */
     public Tensor add(Tensor other) {
         return Elementwise.binary(BinaryOp.ADD, this, other);
     }
 
+    /** Elementwise {@code this + v}. */
     public Tensor add(double v) {
         return Elementwise.binaryScalar(BinaryOp.ADD, this, v);
     }
 
+    /** Elementwise {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
         return Elementwise.binary(BinaryOp.SUB, this, other);
     }
 
+    /** Elementwise {@code this - v}. */
     public Tensor sub(double v) {
         return Elementwise.binaryScalar(BinaryOp.SUB, this, v);
     }
 
+    /** Elementwise {@code this * other}, broadcasting. */
     public Tensor mul(Tensor other) {
         return Elementwise.binary(BinaryOp.MUL, this, other);
     }
 
+    /** Elementwise {@code this * v}. */
     public Tensor mul(double v) {
         return Elementwise.binaryScalar(BinaryOp.MUL, this, v);
     }
@@ -526,14 +532,17 @@ public final class Tensor {
         return Elementwise.binary(BinaryOp.DIV, this, other);
     }
 
+    /** Elementwise {@code this / v} (true division). */
     public Tensor div(double v) {
         return Elementwise.binaryScalar(BinaryOp.DIV, this, v);
     }
 
+    /** Elementwise {@code this ^ exponent}, broadcasting. */
     public Tensor pow(Tensor exponent) {
         return Elementwise.binary(BinaryOp.POW, this, exponent);
     }
 
+    /** Elementwise {@code this ^ exponent}. */
     public Tensor pow(double exponent) {
         return Elementwise.binaryScalar(BinaryOp.POW, this, exponent);
     }
@@ -556,38 +565,47 @@ public final class Tensor {
         return Elementwise.binaryScalar(BinaryOp.MAX, Elementwise.binaryScalar(BinaryOp.MIN, this, max), min);
     }
 
+    /** Elementwise negation. */
     public Tensor neg() {
         return Elementwise.unary(UnaryOp.NEG, this);
     }
 
+    /** Elementwise e^x (integers compute in F32). */
     public Tensor exp() {
         return Elementwise.unary(UnaryOp.EXP, this);
     }
 
+    /** Elementwise natural logarithm. */
     public Tensor log() {
         return Elementwise.unary(UnaryOp.LOG, this);
     }
 
+    /** Elementwise square root. */
     public Tensor sqrt() {
         return Elementwise.unary(UnaryOp.SQRT, this);
     }
 
+    /** Elementwise 1 / sqrt(x). */
     public Tensor rsqrt() {
         return Elementwise.unary(UnaryOp.RSQRT, this);
     }
 
+    /** Elementwise absolute value. */
     public Tensor abs() {
         return Elementwise.unary(UnaryOp.ABS, this);
     }
 
+    /** Elementwise sine. */
     public Tensor sin() {
         return Elementwise.unary(UnaryOp.SIN, this);
     }
 
+    /** Elementwise cosine. */
     public Tensor cos() {
         return Elementwise.unary(UnaryOp.COS, this);
     }
 
+    /** Elementwise max(x, 0); NaN stays NaN. */
     public Tensor relu() {
         return Elementwise.unary(UnaryOp.RELU, this);
     }
@@ -597,46 +615,57 @@ public final class Tensor {
         return Elementwise.unary(UnaryOp.GELU, this);
     }
 
+    /** Elementwise logistic sigmoid, stable for large |x|. */
     public Tensor sigmoid() {
         return Elementwise.unary(UnaryOp.SIGMOID, this);
     }
 
+    /** Elementwise hyperbolic tangent. */
     public Tensor tanh() {
         return Elementwise.unary(UnaryOp.TANH, this);
     }
 
+    /** Elementwise {@code this == o} as BOOL, broadcasting. */
     public Tensor eq(Tensor o) {
         return Elementwise.binary(BinaryOp.EQ, this, o);
     }
 
+    /** Elementwise {@code this == v} as BOOL. */
     public Tensor eq(double v) {
         return Elementwise.binaryScalar(BinaryOp.EQ, this, v);
     }
 
+    /** Elementwise {@code this != o} as BOOL (true for NaN). */
     public Tensor ne(Tensor o) {
         return Elementwise.binary(BinaryOp.NE, this, o);
     }
 
+    /** Elementwise {@code this < o} as BOOL. */
     public Tensor lt(Tensor o) {
         return Elementwise.binary(BinaryOp.LT, this, o);
     }
 
+    /** Elementwise {@code this < v} as BOOL. */
     public Tensor lt(double v) {
         return Elementwise.binaryScalar(BinaryOp.LT, this, v);
     }
 
+    /** Elementwise {@code this <= o} as BOOL. */
     public Tensor le(Tensor o) {
         return Elementwise.binary(BinaryOp.LE, this, o);
     }
 
+    /** Elementwise {@code this > o} as BOOL. */
     public Tensor gt(Tensor o) {
         return Elementwise.binary(BinaryOp.GT, this, o);
     }
 
+    /** Elementwise {@code this > v} as BOOL. */
     public Tensor gt(double v) {
         return Elementwise.binaryScalar(BinaryOp.GT, this, v);
     }
 
+    /** Elementwise {@code this >= o} as BOOL. */
     public Tensor ge(Tensor o) {
         return Elementwise.binary(BinaryOp.GE, this, o);
     }
@@ -685,10 +714,12 @@ public final class Tensor {
         return Reductions.mean(this, null, false);
     }
 
+    /** Mean over {@code axes}, dropping them. */
     public Tensor mean(int... axes) {
         return Reductions.mean(this, axes, false);
     }
 
+    /** Mean over {@code axes}, keeping them as size 1 when {@code keepDim}. */
     public Tensor mean(int[] axes, boolean keepDim) {
         return Reductions.mean(this, axes, keepDim);
     }
@@ -698,22 +729,27 @@ public final class Tensor {
         return Reductions.reduce(dev.anvil.spi.ReduceOp.MAX, this, null, false);
     }
 
+    /** Maximum over {@code axes}, dropping them; NaN propagates. */
     public Tensor max(int... axes) {
         return Reductions.reduce(dev.anvil.spi.ReduceOp.MAX, this, axes, false);
     }
 
+    /** Maximum over {@code axes}, keeping them as size 1 when {@code keepDim}. */
     public Tensor max(int[] axes, boolean keepDim) {
         return Reductions.reduce(dev.anvil.spi.ReduceOp.MAX, this, axes, keepDim);
     }
 
+    /** Minimum of all elements; NaN propagates. */
     public Tensor min() {
         return Reductions.reduce(dev.anvil.spi.ReduceOp.MIN, this, null, false);
     }
 
+    /** Minimum over {@code axes}, dropping them. */
     public Tensor min(int... axes) {
         return Reductions.reduce(dev.anvil.spi.ReduceOp.MIN, this, axes, false);
     }
 
+    /** Minimum over {@code axes}, keeping them as size 1 when {@code keepDim}. */
     public Tensor min(int[] axes, boolean keepDim) {
         return Reductions.reduce(dev.anvil.spi.ReduceOp.MIN, this, axes, keepDim);
     }
@@ -728,18 +764,22 @@ public final class Tensor {
         return Reductions.arg(true, this, axis, false);
     }
 
+    /** Indices of the maxima along {@code axis}, keeping it as size 1 when {@code keepDim}. */
     public Tensor argmax(int axis, boolean keepDim) {
         return Reductions.arg(true, this, axis, keepDim);
     }
 
+    /** Index of the minimum of the flattened tensor (0-d I64). */
     public Tensor argmin() {
         return Reductions.arg(false, this.flatten(), 0, false);
     }
 
+    /** Indices of the minima along {@code axis} (I64). */
     public Tensor argmin(int axis) {
         return Reductions.arg(false, this, axis, false);
     }
 
+    /** Indices of the minima along {@code axis}, keeping it as size 1 when {@code keepDim}. */
     public Tensor argmin(int axis, boolean keepDim) {
         return Reductions.arg(false, this, axis, keepDim);
     }
@@ -807,6 +847,7 @@ public final class Tensor {
         return Indexing.concat(axis, List.of(tensors));
     }
 
+    /** Joins tensors along an existing axis. */
     public static Tensor concat(int axis, List<Tensor> tensors) {
         return Indexing.concat(axis, tensors);
     }
@@ -816,6 +857,7 @@ public final class Tensor {
         return Indexing.stack(axis, List.of(tensors));
     }
 
+    /** Joins same-shaped tensors along a new axis. */
     public static Tensor stack(int axis, List<Tensor> tensors) {
         return Indexing.stack(axis, tensors);
     }
