@@ -73,7 +73,9 @@ public final class ModelPackage implements Closeable {
      * Writes a package at {@code dir}: {@code weights.safetensors}, then {@code model.json} carrying the weights'
      * SHA-256, into a temporary sibling folder that is then renamed to {@code dir}. An existing package at
      * {@code dir} is replaced by renames only (it is moved aside, the new one moved in, the old one deleted), so
-     * {@code dir} never shows a half-written package; if anything fails, {@code dir} is left as it was.
+     * {@code dir} never shows a half-written package; if anything fails, {@code dir} is left as it was. Only a
+     * package (a folder with {@code model.json}) or an empty folder is replaced; anything else at {@code dir} is a
+     * {@link FileAlreadyExistsException}.
      *
      * @return {@code meta} with the SHA-256 of the weights as written
      */
@@ -89,6 +91,7 @@ public final class ModelPackage implements Closeable {
             throw new IllegalArgumentException("a package cannot be the file system root: " + dir);
         }
         Files.createDirectories(parent);
+        refuseToReplaceNonPackage(target);
         String base = target.getFileName().toString();
         Path tmp = Files.createTempDirectory(parent, "." + base + ".tmp-");
         boolean moved = false;
@@ -126,6 +129,26 @@ public final class ModelPackage implements Closeable {
         } finally {
             if (!moved) {
                 deleteRecursively(tmp);
+            }
+        }
+    }
+
+    /** A save replaces a package or an empty folder, never a file or a folder holding something else. */
+    private static void refuseToReplaceNonPackage(Path target) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(target.toString(), null,
+                    "not a model package folder; refusing to replace it");
+        }
+        if (Files.isRegularFile(target.resolve(MODEL_JSON), LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(target)) {
+            if (s.findAny().isPresent()) {
+                throw new FileAlreadyExistsException(target.toString(), null,
+                        "a folder without " + MODEL_JSON + " that is not empty; refusing to replace it");
             }
         }
     }

@@ -11,6 +11,7 @@ import dev.anvil.Tensor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -107,6 +108,24 @@ class ModelPackageTest {
             assertEquals(List.of("w"), List.copyOf(p.weights().names()));
         }
         assertEquals(List.of("pkg"), siblings());
+    }
+
+    @Test
+    void refusesToReplaceAFileOrAFolderThatIsNotAPackage() throws IOException {
+        Path file = Files.writeString(tmp.resolve("notes.txt"), "keep me");
+        assertThrows(FileAlreadyExistsException.class, () -> ModelPackage.save(file, ModelJsonTest.sample(), weights()));
+        assertEquals("keep me", Files.readString(file));
+        Path folder = Files.createDirectories(tmp.resolve("home"));
+        Files.writeString(folder.resolve("data.csv"), "1,2");
+        assertThrows(FileAlreadyExistsException.class,
+                () -> ModelPackage.save(folder, ModelJsonTest.sample(), weights()));
+        assertEquals("1,2", Files.readString(folder.resolve("data.csv")));
+        assertEquals(List.of("home", "notes.txt"), siblings());
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        ModelPackage.save(empty, ModelJsonTest.sample(), weights());
+        try (ModelPackage p = ModelPackage.load(empty)) {
+            assertWeights(p);
+        }
     }
 
     @Test
