@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true,
         description = "Anvil: a deep-learning runtime for the JVM.",
         subcommands = {InfoCommand.class, BenchCommand.class, TrainCommand.class, EvalCommand.class,
-                QuickstartCommand.class, CommandLine.HelpCommand.class},
+                QuickstartCommand.class, PublishCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Backend choice: --backend, else -Danvil.backend, else ANVIL_BACKEND, else the available backend with",
                 "the highest priority. Threads: --threads, else -Danvil.threads, else ANVIL_THREADS, else all cores.",
