@@ -33,13 +33,12 @@ final class EvalCommand implements Callable<Integer> {
         SavedModel.Loaded m = SavedModel.load(model);
         DataSpec.Loaded d = DataSpec.load(data);
         var set = d.test() != null ? d.test() : d.train();
-        var training = m.meta().getAsJsonObject("training");
-        if (training != null && training.has("normalize")) {
-            var n = training.getAsJsonObject("normalize");
-            set = set.normalized(n.get("mean").getAsDouble(), n.get("std").getAsDouble());
+        double[] norm = m.normalize();
+        if (norm != null) {
+            set = set.normalized(norm[0], norm[1]);
         }
         Evaluation ev = Evaluation.of(m.model(), set, 500);
-        JsonArray names = m.meta().getAsJsonArray("classes");
+        java.util.List<String> names = m.meta().classLabels();
         int classes = ev.confusion().length;
         double[] per = ev.perClassAccuracy();
         if (json) {
@@ -51,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
             JsonArray cm = new JsonArray();
             for (int c = 0; c < classes; c++) {
                 JsonObject e = new JsonObject();
-                e.addProperty("class", c < names.size() ? names.get(c).getAsString() : Integer.toString(c));
+                e.addProperty("class", c < names.size() ? names.get(c) : Integer.toString(c));
                 e.addProperty("accuracy", per[c]);
                 pc.add(e);
                 JsonArray row = new JsonArray();
@@ -68,7 +67,7 @@ final class EvalCommand implements Callable<Integer> {
                     ev.correct(), ev.examples());
             Table t = new Table("CLASS", ">ACCURACY");
             for (int c = 0; c < classes; c++) {
-                t.add(c < names.size() ? names.get(c).getAsString() : Integer.toString(c),
+                t.add(c < names.size() ? names.get(c) : Integer.toString(c),
                         String.format(Locale.ROOT, "%.2f%%", per[c] * 100));
             }
             t.print(out, "  ");

@@ -112,7 +112,7 @@ public final class Main implements Callable<Integer> {
     /** Without a sub-command: a one-line usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, info, bench or help)");
+        throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, publish, info, bench or help)");
     }
 
     /** The name given with {@code --backend}, or null. */

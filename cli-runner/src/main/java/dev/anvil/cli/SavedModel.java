@@ -2,83 +2,80 @@ package dev.anvil.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.anvil.DType;
 import dev.anvil.Tensor;
+import dev.anvil.format.ModelFormatException;
+import dev.anvil.format.ModelJson;
+import dev.anvil.format.ModelPackage;
 import dev.anvil.nn.Sequential;
-import dev.anvil.train.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The interim model folder of {@code anvil train --out}: {@code model.json} (format, layer list, input shape,
- * class names, training metadata) and {@code weights.bin} (a {@link Checkpoint} of the state dict). The
- * model-format issue replaces it with safetensors packages.
+ * The model packages of {@code anvil train --out} and {@code anvil eval --model}: {@code model.json} (layer list,
+ * signature, preprocessing, class labels, training metadata, SHA-256 of the weights) and
+ * {@code weights.safetensors}, written atomically by {@link ModelPackage}.
  */
 final class SavedModel {
-    static final String FORMAT = "anvil-interim-1";
-
     private SavedModel() {
     }
 
     static void save(Path dir, Sequential model, JsonArray layers, int[] inputShape, String[] classes, JsonObject training) {
+        List<Integer> in = new ArrayList<>();
+        in.add(-1);
+        for (int d : inputShape) {
+            in.add(d);
+        }
+        JsonObject pre = new JsonObject();
+        pre.addProperty("pixel_scale", 1.0 / 255);
+        if (training.has("normalize")) {
+            pre.add("normalize", training.get("normalize").deepCopy());
+        }
+        String name = dir.toAbsolutePath().getFileName() == null ? "model" : dir.toAbsolutePath().getFileName().toString();
+        ModelJson meta = new ModelJson(ModelJson.FORMAT_VERSION, name, "1", layers,
+                List.of(new ModelJson.Io("input", DType.F32, in)),
+                List.of(new ModelJson.Io("logits", DType.F32, List.of(-1, classes.length))), pre, List.of(classes), training,
+                null);
         try {
-            Files.createDirectories(dir);
-            Checkpoint.write(dir.resolve("weights.bin"), model.stateDict());
-            JsonObject meta = new JsonObject();
-            meta.addProperty("format", FORMAT);
-            meta.add("layers", layers);
-            JsonArray shape = new JsonArray();
-            for (int d : inputShape) {
-                shape.add(d);
-            }
-            meta.add("input_shape", shape);
-            JsonArray names = new JsonArray();
-            for (String c : classes) {
-                names.add(c);
-            }
-            meta.add("classes", names);
-            meta.add("training", training);
-            Path tmp = Files.createTempFile(dir, "model.json", ".tmp");
-            Files.writeString(tmp, Json.GSON.toJson(meta), StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, dir.resolve("model.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve("model.json"), StandardCopyOption.REPLACE_EXISTING);
-            }
+            Files.createDirectories(dir.toAbsolutePath().getParent());
+            ModelPackage.save(dir, meta, model.stateDict());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the model to " + dir + ": " + e.getMessage(), e);
         }
     }
 
     /** A model loaded back, with its metadata. */
-    record Loaded(Sequential model, JsonObject meta) {
+    record Loaded(Sequential model, ModelJson meta) {
+        /** {mean, std} of the input normalisation the model was trained with, or null. */
+        double[] normalize() {
+            JsonObject pre = meta.preprocessing();
+            if (!pre.has("normalize")) {
+                return null;
+            }
+            JsonObject n = pre.getAsJsonObject("normalize");
+            return new double[] {n.get("mean").getAsDouble(), n.get("std").getAsDouble()};
+        }
     }
 
-    static Loaded load(Path dir) {
-        Path json = dir.resolve("model.json");
-        if (!Files.isRegularFile(json)) {
-            throw new IllegalArgumentException("--model " + dir + ": no model.json there (train one with anvil train --out " + dir + ")");
+    static Loaded load(Path pkg) {
+        if (!Files.exists(pkg)) {
+            throw new IllegalArgumentException("--model " + pkg + ": no such package (train one with anvil train --out " + pkg + ")");
         }
-        try {
-            JsonObject meta = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
-            if (!meta.has("format") || !FORMAT.equals(meta.get("format").getAsString())) {
-                throw new IllegalArgumentException(json + ": field \"format\" is " + meta.get("format") + ", this Anvil reads " + FORMAT);
-            }
-            Sequential model = ModelSpec.build(meta.getAsJsonArray("layers"), 0);
-            Map<String, Tensor> weights = Checkpoint.read(dir.resolve("weights.bin"));
-            model.loadStateDict(weights);
+        try (ModelPackage p = ModelPackage.load(pkg)) {
+            Sequential model = ModelSpec.build(p.meta().architecture(), 0);
+            Map<String, Tensor> weights = p.weights().tensors();
+            model.loadStateDict(weights); // copies out of the mapping, which closes with the package
             model.eval();
-            return new Loaded(model, meta);
+            return new Loaded(model, p.meta());
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot load the model in " + dir + ": " + e.getMessage(), e);
-        } catch (IllegalStateException | ClassCastException | NullPointerException e) {
-            throw new IllegalArgumentException(json + ": malformed (" + e.getMessage() + ")", e);
+            throw new IllegalArgumentException("cannot load the model package " + pkg + ": " + e.getMessage(), e);
+        } catch (ModelFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 }

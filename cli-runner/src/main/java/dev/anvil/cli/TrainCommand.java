@@ -80,14 +80,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation and shuffling. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Save the model here (model.json + weights.bin).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Save the model package here (model.json + weights.safetensors).")
     Path out;
 
     @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "N",
-            description = "Write DIR/checkpoint.bin every N epochs (needs --out).")
+            description = "Write a checkpoint (model, optimizer, progress) every N epochs (needs --out).")
     int checkpointEvery;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue from DIR/checkpoint.bin (same settings).")
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue from the checkpoint of package DIR (DIR.checkpoint/), same settings.")
     Path resume;
 
     @Option(names = "--json", description = "Print the run as JSON.")
@@ -126,12 +126,17 @@ final class TrainCommand implements Callable<Integer> {
                 trainer.scheduler(new LrScheduler(opt, Schedule.parse(schedule, totalSteps)));
             }
         }
-        Path ckDir = resume != null ? resume : this.out;
+        // checkpoints live beside the package (DIR.checkpoint/), since saving a package replaces its folder whole
+        Path ckDir = resume != null ? checkpointDir(resume) : this.out == null ? null : checkpointDir(this.out);
         if (ckDir != null && checkpointEvery > 0) {
             trainer.checkpoints(ckDir, checkpointEvery);
         }
         if (resume != null) {
-            trainer.resume(resume);
+            if (!java.nio.file.Files.isRegularFile(ckDir.resolve("checkpoint.bin"))) {
+                throw new IllegalArgumentException("--resume " + resume + ": no checkpoint at " + ckDir.resolve("checkpoint.bin")
+                        + " (train with --out DIR --checkpoint-every N first)");
+            }
+            trainer.resume(ckDir);
         }
         String backend = Backends.current().name();
         if (!json) {
@@ -165,6 +170,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The checkpoint folder of a package folder ({@code DIR.checkpoint}), or {@code dir} itself if it is one. */
+    static Path checkpointDir(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        String name = abs.getFileName().toString();
+        return name.endsWith(".checkpoint") ? abs : abs.resolveSibling(name + ".checkpoint");
     }
 
     /** {mean, std} for --normalize, or null for none. */

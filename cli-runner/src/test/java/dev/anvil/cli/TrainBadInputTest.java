@@ -58,7 +58,7 @@ class TrainBadInputTest {
         badInput(run("train", "--data", "embedded", "--schedule", "step:x"), "step:EVERY:GAMMA");
         badInput(run("train", "--data", "embedded", "--optimizer", "lbfgs"), "lbfgs");
         badInput(run("train", "--data", "embedded", "--checkpoint-every", "1"), "--out");
-        badInput(run("eval", "--model", dir.resolve("none").toString()), "model.json");
+        badInput(run("eval", "--model", dir.resolve("none").toString()), "no such package");
     }
 
     @Test

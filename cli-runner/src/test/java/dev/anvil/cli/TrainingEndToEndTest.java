@@ -45,7 +45,7 @@ class TrainingEndToEndTest {
         double acc = lastTestAccuracy(r);
         System.out.printf("[cli] MLP, embedded subset, 6 epochs: test accuracy %.4f on %s%n", acc, r.get("backend").getAsString());
         assertTrue(acc >= 0.80, "test accuracy " + acc);
-        assertTrue(Files.exists(out.resolve("model.json")) && Files.exists(out.resolve("weights.bin")));
+        assertTrue(Files.exists(out.resolve("model.json")) && Files.exists(out.resolve("weights.safetensors")));
         JsonObject ev = run("eval", "--model", out.toString(), "--data", "embedded", "--json");
         assertEquals(acc, ev.get("accuracy").getAsDouble(), 1e-9);
         assertEquals(10, ev.getAsJsonArray("confusion").size());
@@ -60,7 +60,8 @@ class TrainingEndToEndTest {
                 "--checkpoint-every", "1");
         run("train", "--data", "embedded", "--epochs", "2", "--json", "--out", b.toString(), "--batch-size", "256",
                 "--checkpoint-every", "1", "--resume", b.toString());
-        assertEquals(-1L, Files.mismatch(a.resolve("weights.bin"), b.resolve("weights.bin")), "weights differ after resume");
+        assertEquals(-1L, Files.mismatch(a.resolve("weights.safetensors"), b.resolve("weights.safetensors")),
+                "weights differ after resume");
     }
 
     @Test
