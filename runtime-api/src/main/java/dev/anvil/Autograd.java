@@ -159,7 +159,12 @@ public final class Autograd {
                     }
                     continue;
                 }
-                Tensor[] gin = node.backward().apply(g);
+                Tensor[] gin;
+                // backward functions create constants (zeros, scalars) with the factories: make them on the
+                // output's backend, whatever this thread's current backend is
+                try (var on = Backends.use(t.backend())) {
+                    gin = node.backward().apply(g);
+                }
                 for (int k = 0; k < node.inputs().length; k++) {
                     Tensor in = node.inputs()[k];
                     if (in == null || gin[k] == null || !in.requiresGrad()) {

@@ -102,7 +102,8 @@ final class Creation {
     }
 
     static Tensor eye(int n, int m) {
-        float[] v = new float[Math.multiplyExact(Shape.of(n, m).dims()[0], m)];
+        Shape.of(n, m); // rejects negative sizes
+        float[] v = new float[Math.multiplyExact(n, m)];
         for (int i = 0; i < Math.min(n, m); i++) {
             v[i * m + i] = 1;
         }

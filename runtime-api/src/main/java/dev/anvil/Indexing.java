@@ -42,7 +42,7 @@ final class Indexing {
         }
         int[] dims = first.dims();
         dims[a] = (int) total;
-        Tensor out = Exec.empty(be, first.dtype() == t ? t : t, dims);
+        Tensor out = Exec.empty(be, t, dims);
         long at = 0;
         long[] starts = new long[tensors.size()];
         int i = 0;
@@ -151,7 +151,10 @@ final class Indexing {
                         + numClasses + ")");
             }
         }
-        Tensor classes = Tensor.arange(numClasses);
+        Tensor classes;
+        try (var on = Backends.use(indices.backend())) {
+            classes = Tensor.arange(numClasses);
+        }
         return indices.cast(DType.I64).unsqueeze(-1).eq(classes).cast(DType.I64);
     }
 

@@ -42,7 +42,7 @@ final class Pooling {
         } else {
             // composed: window positions as columns, the first maximum of each, mapped back to plane positions
             Tensor patches;
-            try (var off = Autograd.noGrad()) {
+            try (var off = Autograd.noGrad(); var on = Backends.use(b)) { // index constants on x's backend
                 patches = src.reshape(n * c, 1, h, w).unfold(new int[] {kernel, kernel}, new int[] {stride, stride},
                         new int[] {0, 0}, new int[] {1, 1});                          // [n*c, k*k, oh*ow]
                 Tensor arg = patches.argmax(1);                                      // [n*c, oh*ow]

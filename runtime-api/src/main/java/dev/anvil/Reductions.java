@@ -136,7 +136,7 @@ final class Reductions {
         String name = max ? "argmax" : "argmin";
         Backend b = Exec.backend(name, x);
         if (x.rank() == 0) {
-            return Tensor.scalar(0, DType.I64);
+            return Creation.full(Shape.scalar(), DType.I64, 0, b);
         }
         int a = Shape.normalizeAxis(axis, x.rank(), name + ": axis");
         int[] dims = x.dims();

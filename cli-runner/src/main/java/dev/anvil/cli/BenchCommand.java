@@ -215,7 +215,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private Result run(BenchOp op, int size, Target target, Stopwatch stopwatch, PrintWriter err) {
         Backend b = target.backend();
-        if (target.raw() && op.prepareRaw(target.name(), 1) == null) {
+        if (target.raw() && !op.hasRaw(target.name())) {
             return new Result(op, size, target.name(), null, null, null, target.name() + " measures gemm only", null);
         }
         if (b.name().equals(REFERENCE) && op == BenchOp.GEMM && referenceGemmMax > 0 && size > referenceGemmMax) {

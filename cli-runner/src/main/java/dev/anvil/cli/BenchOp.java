@@ -26,7 +26,7 @@ enum BenchOp {
 
         @Override
         Supplier<Tensor> prepareRaw(String raw, int n) {
-            if (!raw.equals("openblas-raw") && !raw.equals("cuda-raw")) {
+            if (!hasRaw(raw)) {
                 return super.prepareRaw(raw, n);
             }
             Tensor a = Tensor.rand(Shape.of(n, n), 1);
@@ -38,6 +38,11 @@ enum BenchOp {
                 call.run();
                 return c;
             };
+        }
+
+        @Override
+        boolean hasRaw(String raw) {
+            return raw.equals("openblas-raw") || raw.equals("cuda-raw");
         }
 
         @Override
@@ -154,6 +159,11 @@ enum BenchOp {
      */
     Supplier<Tensor> prepareRaw(String raw, int size) {
         return null;
+    }
+
+    /** True when {@link #prepareRaw} has a form for {@code raw}. */
+    boolean hasRaw(String raw) {
+        return false;
     }
 
     /** Floating-point operations of one call, or NaN when GFLOP/s is not meaningful. */

@@ -12,8 +12,20 @@ import java.nio.file.Path;
  * or {@code csv:TRAIN[,TEST][@LABEL_COLUMN]}.
  */
 final class DataSpec {
-    /** Training and test sets with a description of where they came from. */
-    record Loaded(ArrayDataset train, ArrayDataset test, String source) {
+    /** Training and test sets, a description of where they came from, and the class names by label. */
+    record Loaded(ArrayDataset train, ArrayDataset test, String source, String[] classNames) {
+        /** The same source with other (for example normalised) datasets. */
+        Loaded with(ArrayDataset newTrain, ArrayDataset newTest) {
+            return new Loaded(newTrain, newTest, source, classNames);
+        }
+    }
+
+    private static Loaded unnamed(ArrayDataset train, ArrayDataset test, String source) {
+        String[] names = new String[train.classes()];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = Integer.toString(i);
+        }
+        return new Loaded(train, test, source, names);
     }
 
     static final String HELP = "embedded | fashion-mnist | fashion-mnist:DIR | idx:IMAGES,LABELS[;TEST_IMAGES,TEST_LABELS]"
@@ -38,7 +50,7 @@ final class DataSpec {
             String[] parts = s.substring(4).split(";");
             ArrayDataset train = idx(parts[0], s);
             ArrayDataset test = parts.length > 1 ? idx(parts[1], s) : null;
-            return new Loaded(train, test, s);
+            return unnamed(train, test, s);
         }
         if (s.startsWith("csv:")) {
             String body = s.substring(4);
@@ -51,7 +63,7 @@ final class DataSpec {
             String[] files = body.split(",");
             ArrayDataset train = Csv.read(Path.of(files[0]), label);
             ArrayDataset test = files.length > 1 ? Csv.read(Path.of(files[1]), label) : null;
-            return new Loaded(train, test, s);
+            return unnamed(train, test, s);
         }
         throw new IllegalArgumentException("--data: unknown source '" + spec + "'; expected " + HELP);
     }
@@ -65,6 +77,6 @@ final class DataSpec {
     }
 
     private static Loaded of(FashionMnist.Split split) {
-        return new Loaded(split.train(), split.test(), split.source());
+        return new Loaded(split.train(), split.test(), split.source(), FashionMnist.CLASSES.clone());
     }
 }

@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.anvil.Backends;
 import dev.anvil.data.DataLoader;
-import dev.anvil.data.FashionMnist;
 import dev.anvil.nn.Sequential;
 import dev.anvil.optim.Adam;
 import dev.anvil.optim.AdamW;
@@ -104,8 +103,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         DataSpec.Loaded raw = DataSpec.load(data);
         double[] norm = normalization(raw);
-        DataSpec.Loaded d = norm == null ? raw : new DataSpec.Loaded(raw.train().normalized(norm[0], norm[1]),
-                raw.test() == null ? null : raw.test().normalized(norm[0], norm[1]), raw.source());
+        DataSpec.Loaded d = norm == null ? raw : raw.with(raw.train().normalized(norm[0], norm[1]),
+                raw.test() == null ? null : raw.test().normalized(norm[0], norm[1]));
         int[] shape = d.train().featureShape();
         int inputs = d.train().featureSize();
         JsonArray layers = ModelSpec.layers(model, inputs, d.train().classes());
@@ -147,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         trainer.listener(json ? new Trainer.Listener() { } : new Progress(out, d.test() != null));
         Trainer.Result r = trainer.fit(loader, d.test());
-        String[] classes = d.source().contains("ashion") ? FashionMnist.CLASSES : numbered(d.train().classes());
+        String[] classes = d.classNames();
         JsonObject meta = metadata(r, d, classes.length);
         if (norm != null) {
             JsonObject pre = new JsonObject();
@@ -194,14 +193,6 @@ final class TrainCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("--normalize: expected auto, none or MEAN,STD, got '" + normalize + "'");
         }
-    }
-
-    private static String[] numbered(int n) {
-        String[] s = new String[n];
-        for (int i = 0; i < n; i++) {
-            s[i] = Integer.toString(i);
-        }
-        return s;
     }
 
     private JsonObject metadata(Trainer.Result r, DataSpec.Loaded d, int classes) {

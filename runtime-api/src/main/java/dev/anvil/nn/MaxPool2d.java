@@ -12,11 +12,6 @@ public final class MaxPool2d extends Pool2d {
         super(kernel, stride);
     }
 
-    @Override
-    Tensor reduce(Tensor patches) {
-        return patches.max(1);
-    }
-
     /** The fused kernel where the backend has one (Tensor.maxPool2d), else unfold, argmax and gather. */
     @Override
     Tensor pool(Tensor x) {

@@ -2,7 +2,7 @@ package dev.anvil.nn;
 
 import dev.anvil.Tensor;
 
-/** Shared shape logic of max and average pooling: patches of each channel through {@link Tensor#unfold}. */
+/** Shared parameters and input checks of max and average pooling over {@code [n, c, h, w]}. */
 abstract class Pool2d extends Module {
     private final int kernel;
     private final int stride;
@@ -16,19 +16,8 @@ abstract class Pool2d extends Module {
         this.stride = stride;
     }
 
-    /** Reduces patches {@code [n*c, k*k, L]} over axis 1. */
-    abstract Tensor reduce(Tensor patches);
-
-    /** The pooled output; by default through unfold and {@link #reduce}. */
-    Tensor pool(Tensor x) {
-        int n = x.dim(0);
-        int c = x.dim(1);
-        int oh = (x.dim(2) - kernel) / stride + 1;
-        int ow = (x.dim(3) - kernel) / stride + 1;
-        Tensor patches = x.reshape(n * c, 1, x.dim(2), x.dim(3)).unfold(new int[] {kernel, kernel},
-                new int[] {stride, stride}, new int[] {0, 0}, new int[] {1, 1});
-        return reduce(patches).reshape(n, c, oh, ow);
-    }
+    /** The pooled {@code [n, c, outH, outW]} output of a 4-D input. */
+    abstract Tensor pool(Tensor x);
 
     @Override
     public final Tensor forward(Tensor x) {

@@ -114,15 +114,13 @@ public final class Checkpoint {
                     for (int k = 0; k < v.length; k++) {
                         v[k] = in.readDouble();
                     }
-                    t = MemoryScope.atRoot(() -> Tensor.fromArray(v, dims.length == 0 ? new int[] {1} : dims)
-                            .reshape(dims).cast(dtype));
+                    t = MemoryScope.atRoot(() -> Tensor.fromArray(v).reshape(dims).cast(dtype));
                 } else {
                     long[] v = new long[(int) numel];
                     for (int k = 0; k < v.length; k++) {
                         v[k] = in.readLong();
                     }
-                    t = MemoryScope.atRoot(() -> Tensor.fromArray(v, dims.length == 0 ? new int[] {1} : dims)
-                            .reshape(dims).cast(dtype));
+                    t = MemoryScope.atRoot(() -> Tensor.fromArray(v).reshape(dims).cast(dtype));
                 }
                 out.put(name, t);
             }

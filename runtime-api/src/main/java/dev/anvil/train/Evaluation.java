@@ -64,9 +64,4 @@ public record Evaluation(int examples, int correct, long[][] confusion) {
         }
         return a;
     }
-
-    /** Counts by tensor for quick checks: the predicted class of each row of logits. */
-    static long[] predictions(Tensor logits) {
-        return logits.argmax(1).toLongArray();
-    }
 }
