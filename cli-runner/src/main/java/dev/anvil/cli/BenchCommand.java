@@ -46,8 +46,9 @@ final class BenchCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--op", split = ",", paramLabel = "OP", converter = BenchOp.Converter.class,
-            description = "Operations, comma-separated: gemm, add, copy, softmax (the default set), and the whole-model "
-                    + "cases mlp-train-epoch, cnn-train-epoch, mlp-infer (sizes are batch sizes).")
+            description = "Operations, comma-separated: gemm, add, copy, softmax (the default set), the whole-model "
+                    + "cases mlp-train-epoch, cnn-train-epoch, mlp-infer (sizes are batch sizes), and the model-file cases "
+                    + "load, save, save-durable (sizes in bytes of F32 weights; default 400000000; run once, with the first backend's tensors).")
     private List<BenchOp> ops;
 
     @Option(names = "--sizes", split = ",", paramLabel = "N",
@@ -58,6 +59,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Backends to measure: 'all' available ones, or names; openblas-raw is cblas_sgemm called "
                     + "directly on the openblas backend's buffers, cuda-raw is cublasSgemm on the cuda backend's. Default: the selected backend.")
     private String backends;
+
+    @Option(names = "--scratch", paramLabel = "DIR", defaultValue = "${sys:java.io.tmpdir}",
+            description = "Folder for the file cases' scratch file (deleted afterwards). Default: ${DEFAULT-VALUE}.")
+    private java.nio.file.Path scratch;
 
     @Option(names = "--json", description = "Print {\"results\": [...]} as JSON instead of a table.")
     private boolean json;
@@ -95,9 +100,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // the default run is the kernel cases; whole-model cases are asked for by name
+        // the default run is the kernel cases; whole-model and file cases are asked for by name
         List<BenchOp> opList = ops == null || ops.isEmpty()
-                ? java.util.Arrays.stream(BenchOp.values()).filter(o -> !o.modelCase()).toList()
+                ? java.util.Arrays.stream(BenchOp.values()).filter(o -> !o.modelCase() && !o.fileCase()).toList()
                 : List.copyOf(new LinkedHashSet<>(ops));
         if (sizes != null) {
             for (int s : sizes) {
@@ -134,7 +139,8 @@ final class BenchCommand implements Callable<Integer> {
         for (BenchOp op : opList) {
             for (int size : sizes != null ? sizes : op.defaultSizes()) {
                 Double referenceMillis = null;
-                for (Target b : targets) {
+                // file cases measure the file system and the format code, not a backend: once is enough
+                for (Target b : op.fileCase() ? targets.subList(0, 1) : targets) {
                     Result r = run(op, size, b, stopwatch, err);
                     results.add(r);
                     if (b.name().equals(REFERENCE)) {
@@ -236,6 +242,9 @@ final class BenchCommand implements Callable<Integer> {
                         e.getClass().getSimpleName() + ": " + Main.oneLine(e.getMessage()));
             }
         }
+        if (op.fileCase()) {
+            return runFile(op, size, target, stopwatch);
+        }
         long liveBefore = b.memory().liveBytes();
         Result result;
         try (var _ = Backends.use(b); var _ = MemoryScope.open("bench " + op + " " + size + " on " + b.name())) {
@@ -269,6 +278,23 @@ final class BenchCommand implements Callable<Integer> {
                     liveAfter - liveBefore);
         }
         return result;
+    }
+
+    private Result runFile(BenchOp op, int size, Target target, Stopwatch stopwatch) {
+        FileBench.Case c = null;
+        try (var _ = Backends.use(target.backend()); var _ = MemoryScope.open("bench " + op + " " + size)) {
+            c = FileBench.prepare(op, size, scratch);
+            Stopwatch.Timing t = stopwatch.time(c.call());
+            return new Result(op, size, target.backend().name(), null, op.bytes(size) / (t.nanosPerCall() / 1e9) / 1e9,
+                    t.nanosPerCall() / 1e6, null, null);
+        } catch (RuntimeException e) {
+            return new Result(op, size, target.backend().name(), null, null, null, null,
+                    e.getClass().getSimpleName() + ": " + Main.oneLine(e.getMessage()));
+        } finally {
+            if (c != null) {
+                c.cleanUp().run();
+            }
+        }
     }
 
     private static String names(List<Target> targets) {
@@ -310,7 +336,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The table, printed row by row as cases finish (so a long run shows progress). */
     private static final class Row {
-        private static final String FORMAT = "%-8s %-10s %-11s %11s %9s %8s %9s%n";
+        private static final String FORMAT = "%-12s %-10s %-11s %11s %9s %8s %9s%n";
         private final PrintWriter out;
 
         Row(PrintWriter out) {
@@ -326,7 +352,7 @@ final class BenchCommand implements Callable<Integer> {
             String label = r.op().sizeLabel(r.size());
             if (r.skipped() != null || r.error() != null) {
                 String why = r.skipped() != null ? "skipped: " + r.skipped() : "FAILED: " + r.error();
-                out.printf(Locale.ROOT, "%-8s %-10s %-11s %s%n", r.op(), label, r.backend(), why);
+                out.printf(Locale.ROOT, "%-12s %-10s %-11s %s%n", r.op(), label, r.backend(), why);
             } else {
                 String speedup = referenceMillis == null ? "-"
                         : String.format(Locale.ROOT, "%.2fx", referenceMillis / r.millis());

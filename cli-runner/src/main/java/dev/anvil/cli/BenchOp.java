@@ -131,7 +131,52 @@ enum BenchOp {
         double bytes(int size) {
             return Double.NaN;
         }
+    },
+
+    /**
+     * Opening a safetensors file of size bytes (F32, {@value FileBench#TENSORS} tensors) that is in the page
+     * cache: map, validate, a host view per tensor, close. GB/s is the file size over that time.
+     */
+    LOAD(List.of(400_000_000)) {
+        @Override
+        Supplier<Tensor> prepare(int size) {
+            return null;
+        }
+
+        @Override
+        double bytes(int size) {
+            return size;
+        }
+    },
+    /** Writing that file atomically, left in the page cache (no fsync). */
+    SAVE(List.of(400_000_000)) {
+        @Override
+        Supplier<Tensor> prepare(int size) {
+            return null;
+        }
+
+        @Override
+        double bytes(int size) {
+            return size;
+        }
+    },
+    /** Writing that file atomically and durably (fsync before the rename), as model packages are saved. */
+    SAVE_DURABLE(List.of(400_000_000)) {
+        @Override
+        Supplier<Tensor> prepare(int size) {
+            return null;
+        }
+
+        @Override
+        double bytes(int size) {
+            return size;
+        }
     };
+
+    /** True for the model-file cases measured by {@link FileBench}: they run once, not per backend. */
+    boolean fileCase() {
+        return this == LOAD || this == SAVE || this == SAVE_DURABLE;
+    }
 
     /** True for the whole-model cases measured by {@link ModelBench}. */
     boolean modelCase() {
@@ -184,6 +229,7 @@ enum BenchOp {
             case GEMM -> size + "x" + size;
             case SOFTMAX -> SOFTMAX_ROWS + "x" + size;
             case MLP_TRAIN_EPOCH, CNN_TRAIN_EPOCH, MLP_INFER -> "batch " + size;
+            case LOAD, SAVE, SAVE_DURABLE -> size % 1_000_000 == 0 ? size / 1_000_000 + "MB" : size + "B";
             default -> Integer.toString(size);
         };
     }

@@ -5,7 +5,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.anvil.DType;
 import java.nio.file.Path;
@@ -117,8 +116,8 @@ public record ModelJson(int formatVersion, String name, String version, JsonArra
     public static ModelJson parse(Path file, String text) {
         JsonElement root;
         try {
-            root = JsonParser.parseString(text);
-        } catch (JsonParseException | StackOverflowError e) {
+            root = StrictJson.parse(file, text);
+        } catch (JsonParseException e) {
             throw new ModelFormatException(file, null, -1, "not valid JSON: " + e.getMessage(), e);
         }
         Fields f = new Fields(file);
@@ -190,7 +189,11 @@ public record ModelJson(int formatVersion, String name, String version, JsonArra
             if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
                 JsonPrimitive p = e.getAsJsonPrimitive();
                 try {
-                    return p.getAsBigDecimal().intValueExact();
+                    java.math.BigDecimal v = p.getAsBigDecimal();
+                    if (v.precision() - v.scale() > 10) { // 1e999999999 must not be expanded to find out
+                        throw wrong(field, "an integer", e);
+                    }
+                    return v.intValueExact();
                 } catch (ArithmeticException | NumberFormatException x) {
                     throw wrong(field, "an integer", e);
                 }

@@ -122,6 +122,27 @@ public final class Safetensors {
      * starts at a multiple of its element size and loads as a view without a copy.
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, metadata, Durability.DURABLE);
+    }
+
+    /** Whether {@link #write(Path, Map, Map, Durability)} waits for the disk. */
+    public enum Durability {
+        /** Forced to disk before the rename: after a crash the file is the old one or the new one, whole. */
+        DURABLE,
+        /**
+         * Left in the page cache for the kernel to write back: still atomic for every reader (the rename is),
+         * but a power cut soon after may lose the new file. For scratch files and frequent interim saves.
+         */
+        PAGE_CACHE
+    }
+
+    /**
+     * As {@link #write(Path, Map, Map)}, with the fsync before the rename done or skipped as {@code durability}
+     * says.
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, Durability durability)
+            throws IOException {
+        java.util.Objects.requireNonNull(durability, "durability");
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             throw new UnsupportedOperationException("safetensors: writing from a big-endian host is not supported");
         }
@@ -152,7 +173,9 @@ public final class Safetensors {
                 for (var e : byData) {
                     writeTensor(ch, e.getValue());
                 }
-                ch.force(true);
+                if (durability == Durability.DURABLE) {
+                    ch.force(true);
+                }
             }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -60,4 +60,43 @@ class ModelJsonTest {
         e = assertThrows(ModelFormatException.class, () -> ModelJson.parse(FILE, "{\"format_version\": 1"));
         assertTrue(e.getMessage().startsWith(FILE.toString()), e.getMessage());
     }
+
+    @Test
+    void refusesAKeyTwiceInOneObjectNamingItAndWhere() {
+        String json = sample().toJson().replace("\"name\": \"mnist-mlp\",", "\"name\": \"mnist-mlp\", \"name\": \"other\",");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelJson.parse(FILE, json));
+        assertTrue(e.getMessage().contains("key 'name' appears twice") && e.getMessage().contains("line"), e.getMessage());
+        // the same key in two different objects is fine
+        assertEquals(sample(), ModelJson.parse(FILE, sample().toJson()));
+    }
+
+    @Test
+    void refusesLenientJsonThatGsonWouldAccept() {
+        String base = sample().toJson();
+        for (String bad : new String[] {
+                base.replace("\"name\": \"mnist-mlp\"", "name: \"mnist-mlp\""), // unquoted name
+                base.replace("\"mnist-mlp\"", "'mnist-mlp'"), // single quotes
+                base.replaceFirst("\\{", "{ /* comment */"), // comment
+                base + " {}", // trailing data
+                base.replace("\"epochs\": 3", "\"epochs\": NaN")}) {
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelJson.parse(FILE, bad), bad);
+            assertTrue(e.getMessage().startsWith(FILE.toString()) && e.getMessage().contains("JSON"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesDeepNestingWithoutOverflowingTheStack() {
+        String deep = "{\"format_version\": " + "[".repeat(100_000) + "]".repeat(100_000) + "}";
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelJson.parse(FILE, deep));
+        assertTrue(e.getMessage().contains("nested deeper than"), e.getMessage());
+    }
+
+    @Test
+    void refusesHugeIntegersWithoutExpandingThem() {
+        String json = sample().toJson().replace("\"format_version\": 1", "\"format_version\": 1e999999999");
+        long t0 = System.nanoTime();
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelJson.parse(FILE, json));
+        assertTrue(e.getMessage().contains("'format_version' should be an integer"), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "took too long");
+    }
 }

@@ -151,6 +151,21 @@ class SafetensorsTest {
     }
 
     @Test
+    void pageCacheWritesAreTheSameBytesAndAsAtomic() throws IOException {
+        Map<String, Tensor> in = new java.util.LinkedHashMap<>();
+        in.put("w", sample(DType.F32, 3, 5));
+        in.put("ids", sample(DType.I64, 4));
+        Path durable = dir.resolve("durable.safetensors");
+        Path cached = dir.resolve("cached.safetensors");
+        Safetensors.write(durable, in, Map.of("k", "v"), Safetensors.Durability.DURABLE);
+        Safetensors.write(cached, in, Map.of("k", "v"), Safetensors.Durability.PAGE_CACHE);
+        assertArrayEquals(Files.readAllBytes(durable), Files.readAllBytes(cached));
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
     void readsTheGoldenFileExactlyAndWritesItBackByteForByte() throws IOException {
         byte[] golden;
         try (InputStream in = SafetensorsTest.class.getResourceAsStream("golden.safetensors")) {
