@@ -12,6 +12,7 @@ import dev.anvil.bench.report.Suite;
 import dev.anvil.bench.report.SuiteRunner;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -46,6 +47,10 @@ final class ReportCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "The quick suite: a few sizes per op, short iterations (under 5 minutes here).")
     private boolean quick;
+
+    /** For tests: the smoke suite (one tiny case per kind, in this JVM) through the real command. */
+    @Option(names = "--smoke", hidden = true)
+    private boolean smoke;
 
     @Option(names = "--backends", paramLabel = "all|NAME[,NAME...]", defaultValue = "all",
             description = "Backends to run: 'all' available ones (the default; unavailable ones are listed as skipped, with "
@@ -131,6 +136,7 @@ final class ReportCommand implements Callable<Integer> {
         List<BackendStatus> statuses = Backends.statuses();
         List<String> known = new ArrayList<>();
         statuses.forEach(s -> known.add(s.name()));
+        known.sort((a, b) -> Integer.compare(rank(a), rank(b)));
         List<String> chosen = new ArrayList<>();
         List<String> raw = new ArrayList<>();
         JsonArray skipped = new JsonArray();
@@ -178,7 +184,7 @@ final class ReportCommand implements Callable<Integer> {
         if (chosen.isEmpty() && raw.isEmpty()) {
             throw new IllegalArgumentException("--backends: none of " + asked + " can run here (see 'anvil info')");
         }
-        Suite suite = (quick ? Suite.quick() : Suite.full()).withDiscovered();
+        Suite suite = (smoke ? Suite.smoke() : quick ? Suite.quick() : Suite.full()).withDiscovered();
         if (only != null) {
             suite = restrict(suite, only);
         }
@@ -189,6 +195,7 @@ final class ReportCommand implements Callable<Integer> {
         }
         JsonObject machine = InfoCommand.describe();
         Instant start = Instant.now();
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         err.println("anvil: running the " + suite.name() + " JMH suite on " + String.join(", ", chosen)
                 + (raw.isEmpty() ? "" : " (+ " + String.join(", ", raw) + ")") + "; JMH's log: " + out.resolve("jmh.log"));
         err.flush();
@@ -199,6 +206,11 @@ final class ReportCommand implements Callable<Integer> {
         meta.addProperty("mode", suite.name());
         meta.addProperty("wallSeconds", wall);
         meta.addProperty("command", command);
+        double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        if (loadBefore >= 0 && loadAfter >= 0) {
+            meta.addProperty("loadAverage", String.format(Locale.ROOT, "%.1f at the start, %.1f at the end, on %d cores",
+                    loadBefore, loadAfter, Runtime.getRuntime().availableProcessors()));
+        }
         meta.addProperty("jmhSettings", String.format(Locale.ROOT, "%d x %d ms warm-up, %d x %d ms measured, %d fork(s)",
                 suite.warmups(), suite.warmupMillis(), suite.iterations(), suite.iterationMillis(), suite.forks()));
         JsonArray b = new JsonArray();
@@ -211,6 +223,12 @@ final class ReportCommand implements Callable<Integer> {
         }
         String name = label != null ? label : RunResults.defaultLabel(machine, out.resolve("results.json"));
         return RunResults.of(name, machine, meta, skipped, jmh, out.resolve("results.json").toString());
+    }
+
+    /** reference, cpu-vector, openblas, cuda, then others: the order of the report's columns. */
+    private static int rank(String backend) {
+        int i = List.of("reference", "cpu-vector", "openblas", "cuda").indexOf(backend);
+        return i < 0 ? 99 : i;
     }
 
     private static Suite restrict(Suite suite, List<String> only) {

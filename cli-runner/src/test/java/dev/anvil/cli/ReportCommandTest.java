@@ -29,14 +29,14 @@ class ReportCommandTest {
     }
 
     @Test
-    void aQuickRunOfOneBenchmarkWritesResultsWithTheMachineAndRoofline() throws IOException {
-        Path out = tmp.resolve("quick");
-        MainTest.Run r = MainTest.run("report", "--quick", "--only", "GemmShapeBench", "--backends", "cpu-vector,cuda",
+    void aRunOfOneBenchmarkWritesResultsWithTheMachineAndRoofline() throws IOException {
+        Path out = tmp.resolve("smoke");
+        MainTest.Run r = MainTest.run("report", "--smoke", "--only", "GemmShapeBench", "--backends", "cpu-vector,cuda",
                 "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("skipping cuda"), r.err());
         JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
-        assertEquals("quick", results.getAsJsonObject("meta").get("mode").getAsString());
+        assertEquals("smoke", results.getAsJsonObject("meta").get("mode").getAsString());
         assertTrue(results.getAsJsonObject("machine").has("cpu"), "results.json carries anvil info --json");
         assertEquals("cuda", results.getAsJsonArray("skipped").get(0).getAsJsonObject().get("backend").getAsString());
         assertTrue(results.getAsJsonObject("roofline").getAsJsonObject("cpu").get("fmaGflops").isJsonObject());

@@ -159,6 +159,64 @@ final class Charts {
         return row.isEmpty() ? family : family + " " + row;
     }
 
+    /**
+     * GB/s of every memory-bound case (one group per case, one bar per machine-backend pair), with each machine's STREAM
+     * copy and triad as bars of their own for scale; null when no case declares bytes.
+     */
+    static CategoryChart memory(Report report) {
+        List<String> cases = new ArrayList<>();
+        Map<String, Map<String, Figure>> bySeries = new LinkedHashMap<>(); // column heading -> case -> figure
+        for (Report.Family fam : report.families()) {
+            if (fam.kind() != Figure.Kind.MEMORY) {
+                continue;
+            }
+            for (String row : fam.rows()) {
+                String c = caseLabel(fam.name(), row);
+                cases.add(c);
+                for (Map.Entry<Report.Column, Figure> e : fam.cells().get(row).entrySet()) {
+                    bySeries.computeIfAbsent(e.getKey().heading(report.several()), k -> new LinkedHashMap<>()).put(c, e.getValue());
+                }
+            }
+        }
+        if (cases.isEmpty()) {
+            return null;
+        }
+        Map<String, Figure> roof = new LinkedHashMap<>();
+        for (int run = 0; run < report.runs().size(); run++) {
+            Roofline.Device cpu = report.roofline(run).device("cpu", true);
+            String who = report.several() ? report.runs().get(run).label() + " " : "";
+            if (cpu.copy() != null) {
+                roof.put(who + "STREAM copy", cpu.copy());
+            }
+            if (cpu.triad() != null) {
+                roof.put(who + "STREAM triad", cpu.triad());
+            }
+        }
+        cases.addAll(roof.keySet());
+        if (!roof.isEmpty()) {
+            bySeries.put("roofline (StreamBench)", roof);
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(Math.max(WIDTH, 70 * cases.size())).height(HEIGHT)
+                .title("Memory-bound ops: GB/s (error bars: JMH 99.9% CI)").yAxisTitle("GB/s").build();
+        style(chart.getStyler());
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setXAxisLabelRotation(30);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setOverlapped(false);
+        for (Map.Entry<String, Map<String, Figure>> e : bySeries.entrySet()) {
+            List<Double> ys = new ArrayList<>();
+            List<Double> es = new ArrayList<>();
+            for (String c : cases) {
+                Figure f = e.getValue().get(c);
+                // XChart needs a value per category: a case this column did not run is a bar of height 0.
+                ys.add(f == null ? 0.0 : f.value());
+                es.add(f == null || Double.isNaN(f.error()) ? 0.0 : f.error());
+            }
+            chart.addSeries(e.getKey(), cases, ys, es);
+        }
+        return chart;
+    }
+
     /** Samples/s of the training cases per machine-backend pair, or null when there is none. */
     static CategoryChart training(Report report) {
         Map<String, Map<String, Figure>> bySeries = new LinkedHashMap<>(); // case -> column heading -> figure

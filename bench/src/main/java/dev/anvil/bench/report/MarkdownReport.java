@@ -34,6 +34,10 @@ final class MarkdownReport {
                 md.append(" (").append(meta.get("mode").getAsString()).append(" mode");
                 md.append(meta.has("wallSeconds") ? String.format(Locale.ROOT, ", %.0f s", meta.get("wallSeconds").getAsDouble()) : "");
                 md.append(meta.has("jmhSettings") ? "; JMH: " + meta.get("jmhSettings").getAsString() : "").append(")");
+                if (meta.has("loadAverage")) {
+                    md.append(". Load average of the machine while it ran: ").append(meta.get("loadAverage").getAsString())
+                            .append(" (other processes compete for the cores when it exceeds their count)");
+                }
             } else if (meta.has("source")) {
                 md.append(" from ").append(meta.get("source").getAsString());
             }
@@ -46,6 +50,9 @@ final class MarkdownReport {
         roofline(md);
         for (Report.Family fam : report.families()) {
             family(md, fam, "## ");
+        }
+        if (charts.containsKey("memory")) {
+            md.append("## Memory-bound ops\n\n![GB/s of the memory-bound ops](").append(charts.get("memory")).append(")\n\n");
         }
         speedUps(md);
         if (charts.containsKey("training")) {

@@ -51,6 +51,12 @@ public final class ReportGenerator {
             charts.put("speedup", "speedup.png");
             written.add(out.resolve("speedup.png"));
         }
+        CategoryChart memory = Charts.memory(report);
+        if (memory != null) {
+            Charts.save(memory, out.resolve("memory.png"));
+            charts.put("memory", "memory.png");
+            written.add(out.resolve("memory.png"));
+        }
         CategoryChart training = Charts.training(report);
         if (training != null) {
             Charts.save(training, out.resolve("training.png"));

@@ -3,6 +3,7 @@ package dev.anvil.bench.report;
 import dev.anvil.bench.Workload;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +47,29 @@ public record Suite(String name, int warmups, int warmupMillis, int iterations, 
      * @param method the {@code @Benchmark} method
      * @param backends how the backend parameter is filled in
      * @param params other {@code @Param} values (those not given keep the class's defaults)
+     * @param only the backends this entry is limited to (empty: every chosen one)
      */
-    public record Entry(String benchmark, String method, Backends backends, Map<String, List<String>> params) {
+    public record Entry(String benchmark, String method, Backends backends, Map<String, List<String>> params,
+            List<String> only) {
+        /** An entry for every chosen backend. */
+        public Entry(String benchmark, String method, Backends backends, Map<String, List<String>> params) {
+            this(benchmark, method, backends, params, List.of());
+        }
+
+        /** The chosen backends this entry runs on. */
+        public List<String> filter(List<String> chosen) {
+            return only.isEmpty() ? chosen : chosen.stream().filter(only::contains).toList();
+        }
+
         /** {@code GemmBench.gemm}. */
         public String family() {
             return benchmark + "." + method;
+        }
+
+        /** Copies the lists. */
+        public Entry {
+            params = Collections.unmodifiableMap(new LinkedHashMap<>(params)); // keeps the order given
+            only = List.copyOf(only);
         }
     }
 
@@ -69,13 +88,23 @@ public record Suite(String name, int warmups, int warmupMillis, int iterations, 
         private final List<Entry> entries = new ArrayList<>();
 
         Builder add(String benchmark, String method, Backends b, String... params) {
+            entries.add(new Entry(benchmark, method, b, params(params), List.of()));
+            return this;
+        }
+
+        /** An entry for {@code backends} only (with the chosen ones), e.g. the slow reference at small sizes. */
+        Builder addOn(List<String> backends, String benchmark, String method, String... params) {
+            entries.add(new Entry(benchmark, method, Backends.ANVIL, params(params), backends));
+            return this;
+        }
+
+        private static Map<String, List<String>> params(String... params) {
             Map<String, List<String>> p = new LinkedHashMap<>();
             for (String kv : params) {
                 int eq = kv.indexOf('=');
                 p.put(kv.substring(0, eq), List.of(kv.substring(eq + 1).split(",")));
             }
-            entries.add(new Entry(benchmark, method, b, p));
-            return this;
+            return p;
         }
     }
 
@@ -106,7 +135,9 @@ public record Suite(String name, int warmups, int warmupMillis, int iterations, 
     /** The full suite: more sizes, 5 x 1 s measured after 5 x 1 s of warm-up, one fresh JVM per case. */
     public static Suite full() {
         Builder b = roofline(new Builder(), "16777216", "1000000")
-                .add("GemmBench", "gemm", Backends.ANVIL, "size=64,128,256,512,1024,2048")
+                // The reference backend's scalar GEMM takes seconds per call above n = 512 (minutes at 2048).
+                .addOn(List.of("reference"), "GemmBench", "gemm", "size=64,128,256,512")
+                .addOn(List.of("cpu-vector", "openblas", "cuda"), "GemmBench", "gemm", "size=64,128,256,512,1024,2048")
                 .add("GemmRawBench", "gemm", Backends.RAW, "size=64,128,256,512,1024,2048")
                 .add("GemmShapeBench", "gemm", Backends.ANVIL, "layer=784x256,256x128,128x10", "batch=1,128,256")
                 .add("BatchedGemmBench", "bmm", Backends.ANVIL, "batch=32", "size=32,64,128,256")
@@ -157,7 +188,7 @@ public record Suite(String name, int warmups, int warmupMillis, int iterations, 
      */
     public Suite withDiscovered() {
         List<Entry> all = new ArrayList<>(entries);
-        List<String> known = entries.stream().map(Entry::family).toList();
+        List<String> known = entries.stream().map(Entry::family).distinct().toList();
         var list = BenchmarkList.defaultList().getAll(OutputFormatFactory.createFormatInstance(System.err, VerboseMode.SILENT),
                 List.of());
         for (BenchmarkListEntry e : list) {

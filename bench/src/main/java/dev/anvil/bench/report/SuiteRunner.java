@@ -56,7 +56,8 @@ public final class SuiteRunner {
         Files.writeString(log, "");
         List<Suite.Entry> todo = new ArrayList<>();
         for (Suite.Entry e : suite.entries()) {
-            if (!(e.backends() == Suite.Backends.ANVIL && backends.isEmpty() || e.backends() == Suite.Backends.RAW && raw.isEmpty())) {
+            if (!(e.backends() == Suite.Backends.ANVIL && e.filter(backends).isEmpty()
+                    || e.backends() == Suite.Backends.RAW && e.filter(raw).isEmpty())) {
                 todo.add(e);
             }
         }
@@ -65,8 +66,8 @@ public final class SuiteRunner {
         for (Suite.Entry e : todo) {
             n++;
             List<String> backendValues = switch (e.backends()) {
-                case ANVIL -> backends;
-                case RAW -> raw;
+                case ANVIL -> e.filter(backends);
+                case RAW -> e.filter(raw);
                 case NONE -> List.of();
             };
             int expected = Math.max(1, backendValues.size());
