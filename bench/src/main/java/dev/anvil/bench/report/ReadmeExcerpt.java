@@ -50,7 +50,14 @@ public final class ReadmeExcerpt {
                 .append(cpu.fma() == null ? "not measured" : MarkdownReport.pm(cpu.fma().gflops(), cpu.fma().gflopsError()))
                 .append(" GFLOP/s, STREAM triad ")
                 .append(cpu.triad() == null ? "not measured" : MarkdownReport.pm(cpu.triad().value(), cpu.triad().error()))
-                .append(" GB/s.\n\n");
+                .append(" GB/s.");
+        if (run.meta().has("created")) {
+            md.append(" Run on ").append(run.meta().get("created").getAsString());
+        }
+        if (run.meta().has("loadAverage")) {
+            md.append(", load average ").append(run.meta().get("loadAverage").getAsString());
+        }
+        md.append(".\n\n");
         for (Report.Family fam : report.families()) {
             if (fam.name().equals("GemmBench.gemm")) {
                 String chart = ReportGenerator.slug(fam.name()) + ".png";

@@ -125,10 +125,11 @@ public record Suite(String name, int warmups, int warmupMillis, int iterations, 
                 .add("CopyBench", "copy", Backends.ANVIL, "size=16777216")
                 .add("ReduceBench", "sum", Backends.ANVIL, "size=65536")
                 .add("SoftmaxBench", "softmax", Backends.ANVIL, "size=4096")
-                .add("Conv2dBench", "forward", Backends.ANVIL, "layer=1x32x28,32x64x14", "batch=64")
+                // Small batches: the scalar reference backend takes about a second per CNN step at batch 32.
+                .add("Conv2dBench", "forward", Backends.ANVIL, "layer=1x32x28,32x64x14", "batch=16")
                 .add("MlpBench", "trainStep", Backends.ANVIL, "batch=128")
                 .add("MlpBench", "infer", Backends.ANVIL, "batch=1,256")
-                .add("CnnBench", "trainStep", Backends.ANVIL, "batch=32");
+                .add("CnnBench", "trainStep", Backends.ANVIL, "batch=16");
         return new Suite("quick", 3, 200, 4, 200, 0, b.entries);
     }
 
