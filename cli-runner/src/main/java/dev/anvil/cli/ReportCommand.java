@@ -36,9 +36,9 @@ import picocli.CommandLine.Spec;
  * ({@code --from}). The benchmarks run in forked JVMs with this jar on their class path.
  */
 @Command(name = "report", sortOptions = false,
-        description = {"Benchmark every backend with JMH, measure this machine's roofline, and write report.md,",
-                "results.json and PNG charts (or compare several machines' results.json).",
-                "Quick mode takes about 4 minutes on a 2-core machine; the full suite takes much longer."})
+        description = {"Benchmark every backend with JMH, measure this machine's roofline, and write report.md, results.json "
+                + "and PNG charts (or compare several machines' results.json).",
+                "Quick mode takes about 4 minutes on a 2-core machine; the full suite, 40 minutes or more."})
 final class ReportCommand implements Callable<Integer> {
     private static final Set<String> RAW = Set.of("openblas-raw", "cuda-raw");
 
@@ -120,8 +120,9 @@ final class ReportCommand implements Callable<Integer> {
             single = runSuite(err, command);
             runs.add(single);
             List<Path> files = ReportGenerator.write(runs, out, command, true);
-            outWriter.println("anvil: wrote " + files.size() + " files to " + out + " (report.md, results.json, "
-                    + (files.size() - 2) + " charts; JMH's log in jmh.log)");
+            int charts = files.size() - 2;
+            outWriter.println("anvil: wrote " + files.size() + " files to " + out + " (report.md, results.json, " + charts
+                    + (charts == 1 ? " chart" : " charts") + "; JMH's log in jmh.log)");
             headline(outWriter, single);
         }
         if (readme != null) {
