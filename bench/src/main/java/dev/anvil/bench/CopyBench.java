@@ -19,14 +19,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Contiguous copy of n F32 elements with {@code tensor.copy()}, as {@code anvil bench --op copy}: GB/s = 2 * 4n / time. */
+/** Contiguous copy of n F32 elements with {@code tensor.copy()}, as {@code anvil bench --op copy}: 2 * 4n bytes. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class CopyBench {
+public class CopyBench implements Workload {
     @Param({"reference", "cpu-vector", "openblas"})
     public String backend;
 
@@ -47,7 +47,14 @@ public class CopyBench {
     @Benchmark
     public Tensor copy() {
         try (var _ = Backends.use(target); var _ = MemoryScope.open("copy")) {
-            return a.copy();
+            Tensor c = a.copy();
+            target.synchronize();
+            return c;
         }
+    }
+
+    @Override
+    public Work work(String method) {
+        return Work.bytes(2.0 * Float.BYTES * size);
     }
 }

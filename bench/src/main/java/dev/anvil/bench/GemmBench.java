@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Square F32 matmul {@code [n, n] x [n, n]}, as {@code anvil bench --op gemm}: GFLOP/s = 2n^3 / time.
+ * Square F32 matmul {@code [n, n] x [n, n]}, as {@code anvil bench --op gemm}: 2n^3 FLOPs.
  * Inputs are allocated once per trial outside any scope; each call's output is freed by its own scope.
  */
 @State(Scope.Benchmark)
@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class GemmBench {
+public class GemmBench implements Workload {
     @Param({"reference", "cpu-vector", "openblas"})
     public String backend;
 
@@ -52,7 +52,14 @@ public class GemmBench {
     @Benchmark
     public Tensor gemm() {
         try (var _ = Backends.use(target); var _ = MemoryScope.open("gemm")) {
-            return a.matmul(b);
+            Tensor c = a.matmul(b);
+            target.synchronize();
+            return c;
         }
+    }
+
+    @Override
+    public Work work(String method) {
+        return Work.flops(2.0 * size * size * size);
     }
 }

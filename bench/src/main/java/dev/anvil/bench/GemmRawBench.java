@@ -3,6 +3,7 @@ package dev.anvil.bench;
 import dev.anvil.Backends;
 import dev.anvil.Shape;
 import dev.anvil.Tensor;
+import dev.anvil.backend.cuda.CudaRaw;
 import dev.anvil.backend.openblas.OpenBlasRaw;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -19,9 +20,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@code cblas_sgemm} called directly on buffers of the openblas backend ({@code openblas-raw} in
- * {@code anvil bench}): set beside {@link GemmBench} with {@code backend=openblas}, the ratio is the
- * backend's overhead.
+ * The library's GEMM called directly on a backend's buffers, as {@code anvil bench}'s raw rows:
+ * {@code openblas-raw} is {@code cblas_sgemm} on the openblas backend, {@code cuda-raw} is {@code cublasSgemm}
+ * (then a stream sync) on the cuda backend. Set beside {@link GemmBench} on that backend, the ratio is the
+ * backend's overhead. 2n^3 FLOPs.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -29,7 +31,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class GemmRawBench {
+public class GemmRawBench implements Workload {
+    /** The library and backend: {@code openblas-raw} or {@code cuda-raw}. */
+    @Param({"openblas-raw"})
+    public String backend;
+
     @Param({"256", "512", "1024"})
     public int size;
 
@@ -38,17 +44,28 @@ public class GemmRawBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        try (var _ = Backends.use("openblas")) {
+        String on = switch (backend) {
+            case "openblas-raw" -> "openblas";
+            case "cuda-raw" -> "cuda";
+            default -> throw new IllegalArgumentException("GemmRawBench backend must be openblas-raw or cuda-raw, got '"
+                    + backend + "'");
+        };
+        try (var _ = Backends.use(on)) {
             Tensor a = Tensor.rand(Shape.of(size, size), 1);
             Tensor b = Tensor.rand(Shape.of(size, size), 2);
             c = Tensor.zeros(size, size);
-            call = OpenBlasRaw.sgemm(a, b, c);
+            call = on.equals("cuda") ? CudaRaw.sgemm(a, b, c) : OpenBlasRaw.sgemm(a, b, c);
         }
     }
 
     @Benchmark
-    public Tensor openblasRaw() {
+    public Tensor gemm() {
         call.run();
         return c;
+    }
+
+    @Override
+    public Work work(String method) {
+        return Work.flops(2.0 * size * size * size);
     }
 }

@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The training issue's MLP (784-256-128-10): one training step (forward, backward, Adam) on a batch, and
- * inference under noGrad, as {@code anvil bench --op mlp-train-epoch,mlp-infer}. Samples/s = batch / time.
+ * inference under noGrad, as {@code anvil bench --op mlp-train-epoch,mlp-infer}. Work: {@code batch} samples,
+ * and the FLOPs of the matrix products ({@link ModelFlops}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,8 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class MlpBench {
-    @Param({"cpu-vector", "openblas"})
+public class MlpBench implements Workload {
+    @Param({"reference", "cpu-vector", "openblas"})
     public String backend;
 
     @Param({"1", "128", "256"})
@@ -65,7 +66,9 @@ public class MlpBench {
             Tensor loss = Losses.crossEntropy(mlp.forward(x), y);
             loss.backward();
             adam.step();
-            return loss.item();
+            double value = loss.item();
+            target.synchronize();
+            return value;
         }
     }
 
@@ -74,5 +77,11 @@ public class MlpBench {
         try (var _ = Backends.use(target); var _ = Autograd.noGrad(); var _ = MemoryScope.open("infer")) {
             return mlp.forward(x).argmax(1).toLongArray()[0];
         }
+    }
+
+    @Override
+    public Work work(String method) {
+        double perSample = method.equals("trainStep") ? ModelFlops.mlpTrain() : ModelFlops.mlpForward();
+        return Work.flops(perSample * batch).withSamples(batch);
     }
 }

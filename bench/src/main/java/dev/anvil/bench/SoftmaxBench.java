@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Softmax over the last axis of {@code [256, n]} F32, as {@code anvil bench --op softmax}:
- * GB/s = 2 * 4 * 256n / time.
+ * Softmax over the last axis of {@code [256, n]} F32, as {@code anvil bench --op softmax}: reads and writes
+ * 4 * 256n bytes each.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class SoftmaxBench {
+public class SoftmaxBench implements Workload {
     /** Rows of the input; the size parameter is the row length. */
     public static final int ROWS = 256;
 
@@ -53,7 +53,14 @@ public class SoftmaxBench {
     @Benchmark
     public Tensor softmax() {
         try (var _ = Backends.use(target); var _ = MemoryScope.open("softmax")) {
-            return x.softmax(-1);
+            Tensor y = x.softmax(-1);
+            target.synchronize();
+            return y;
         }
+    }
+
+    @Override
+    public Work work(String method) {
+        return Work.bytes(2.0 * Float.BYTES * ROWS * size);
     }
 }

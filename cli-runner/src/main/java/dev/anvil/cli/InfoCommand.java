@@ -68,6 +68,22 @@ final class InfoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * What {@code anvil info --json} prints, for this process's backend choice: the machine description other
+     * commands record with their results ({@code anvil report}).
+     */
+    static JsonObject describe() {
+        String explicit = Backends.explicitChoice();
+        Selection sel;
+        try {
+            sel = new Selection(Backends.defaultBackend().name(), explicit != null ? "explicit choice (" + explicit + ")"
+                    : "highest priority available", explicit, null);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            sel = new Selection(null, "no backend available", explicit, e.getMessage());
+        }
+        return toJson(Machine.detect(), ComputePool.threads(), Backends.statuses(), Backends.loadErrors(), sel);
+    }
+
     private Selection select() {
         String source;
         String explicit;

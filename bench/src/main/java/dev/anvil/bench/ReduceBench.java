@@ -19,37 +19,48 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Elementwise F32 {@code a + b} over n elements, as {@code anvil bench --op add}: GB/s = 3 * 4n / time. */
+/**
+ * A reduction: the sum of each row of {@code [256, n]} F32 ({@code x.sum(1)}), reading 4 * 256n bytes (the
+ * 256 results are negligible).
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class AddBench {
+public class ReduceBench implements Workload {
+    /** Rows of the input; the size parameter is the row length. */
+    public static final int ROWS = 256;
+
     @Param({"reference", "cpu-vector", "openblas"})
     public String backend;
 
-    @Param({"1048576", "16777216"})
+    @Param({"4096", "65536"})
     public int size;
 
     private Backend target;
-    private Tensor a;
-    private Tensor b;
+    private Tensor x;
 
     @Setup(Level.Trial)
     public void setup() {
         target = Backends.get(backend);
         try (var _ = Backends.use(target)) {
-            a = Tensor.rand(Shape.of(size), 1);
-            b = Tensor.rand(Shape.of(size), 2);
+            x = Tensor.rand(Shape.of(ROWS, size), 1);
         }
     }
 
     @Benchmark
-    public Tensor add() {
-        try (var _ = Backends.use(target); var _ = MemoryScope.open("add")) {
-            return a.add(b);
+    public Tensor sum() {
+        try (var _ = Backends.use(target); var _ = MemoryScope.open("sum")) {
+            Tensor s = x.sum(1);
+            target.synchronize();
+            return s;
         }
+    }
+
+    @Override
+    public Work work(String method) {
+        return Work.bytes((double) Float.BYTES * ROWS * size);
     }
 }
