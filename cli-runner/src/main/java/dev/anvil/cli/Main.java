@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
         description = "Anvil: a deep-learning runtime for the JVM.",
         subcommands = {InfoCommand.class, BenchCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
                 InspectCommand.class,
-                QuickstartCommand.class, PublishCommand.class, CommandLine.HelpCommand.class},
+                QuickstartCommand.class, PublishCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Backend choice: --backend, else -Danvil.backend, else ANVIL_BACKEND, else the available backend with",
                 "the highest priority. Threads: --threads, else -Danvil.threads, else ANVIL_THREADS, else all cores.",
@@ -113,7 +113,7 @@ public final class Main implements Callable<Integer> {
     /** Without a sub-command: a one-line usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, predict, inspect, publish, info, bench or help)");
+        throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, predict, inspect, publish, serve, info, bench or help)");
     }
 
     /** The name given with {@code --backend}, or null. */
