@@ -47,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--op", split = ",", paramLabel = "OP", converter = BenchOp.Converter.class,
             description = "Operations, comma-separated: gemm, add, copy, softmax (the default set), and the whole-model "
-                    + "cases mlp-train-epoch, cnn-train-epoch, mlp-infer (sizes are batch sizes).")
+                    + "cases mlp-train-epoch, cnn-train-epoch, mlp-infer (sizes are batch sizes), serve (the model server under HTTP load; sizes are instances per request).")
     private List<BenchOp> ops;
 
     @Option(names = "--sizes", split = ",", paramLabel = "N",
@@ -130,8 +130,22 @@ final class BenchCommand implements Callable<Integer> {
             rows.header();
         }
         List<Result> results = new ArrayList<>();
+        List<ServeBench.Row> serveRows = new ArrayList<>();
         boolean anySkipped = false;
         for (BenchOp op : opList) {
+            if (op == BenchOp.SERVE) {
+                // its own table: one row per request size, concurrency and batching setting, on the selected backend
+                if (rows != null) {
+                    out.println();
+                    out.println("serve: :predict over loopback HTTP from an in-process client; MLP 784-256-128-10; ceiling = in-process "
+                            + "predict at the same batch size");
+                    ServeBench.header(out);
+                }
+                try (var _ = Backends.use(targets.get(targets.size() - 1).backend())) {
+                    serveRows.addAll(ServeBench.run(sizes != null ? sizes : op.defaultSizes(), quick, rows != null ? out : null));
+                }
+                continue;
+            }
             for (int size : sizes != null ? sizes : op.defaultSizes()) {
                 Double referenceMillis = null;
                 for (Target b : targets) {
@@ -164,7 +178,11 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         } else {
-            out.println(Json.GSON.toJson(toJson(results)));
+            JsonObject root = toJson(results);
+            if (!serveRows.isEmpty()) {
+                root.add("serve", ServeBench.toJson(serveRows));
+            }
+            out.println(Json.GSON.toJson(root));
         }
         out.flush();
         return results.stream().anyMatch(r -> r.error() != null) ? Main.EXIT_FAILED : 0;

@@ -8,9 +8,10 @@ import dev.anvil.nn.Module;
 import dev.anvil.spi.Backend;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runs one version's forward passes. With batching on, concurrent requests wait in a bounded queue and batch
  * threads gather them into one forward pass of up to {@code maxBatch} instances, then split the output back.
  * A batch thread waits for more requests (at most {@code timeoutMicros}) only while other requests for this
- * version are being read and parsed, so a lone client is answered at once instead of after the timeout.
+ * version are being read and parsed, so a lone client is answered at once instead of after the timeout; and
+ * when nothing waits and fewer than {@code threads} passes run, a request runs its own pass on its thread.
  * With batching off, each request runs its own forward pass on its own thread. Either way a request beyond
  * {@code maxQueue} waiting is refused at once (429). Every pass runs under {@code noGrad} in its own memory
  * scope, so native memory stays flat.
@@ -44,8 +46,12 @@ final class Batcher implements AutoCloseable {
     private final Backend backend;
     private final BatchSettings settings;
     private final Metrics.ModelMetrics metrics;
-    private final ArrayBlockingQueue<Job> queue;
+    private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    /** Requests queued or gathered into a batch not yet running: the figure --max-queue bounds. */
+    private final AtomicInteger waiting = new AtomicInteger();
     private final Semaphore inline;
+    /** Forward passes running at once (batch threads and requests run on their own thread): at most the batch threads. */
+    private final Semaphore running;
     private final AtomicInteger arriving = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
@@ -60,8 +66,8 @@ final class Batcher implements AutoCloseable {
         this.settings = settings;
         this.metrics = metrics;
         this.beforeForward = beforeForward;
-        this.queue = new ArrayBlockingQueue<>(settings.maxQueue());
         this.inline = new Semaphore(settings.maxQueue());
+        this.running = new Semaphore(settings.threads());
         if (settings.enabled()) {
             for (int i = 0; i < settings.threads(); i++) {
                 Thread t = Thread.ofPlatform().daemon().name("anvil-batch-" + name + "-" + i).unstarted(this::loop);
@@ -99,8 +105,29 @@ final class Batcher implements AutoCloseable {
                 inline.release();
             }
         }
+        if (waiting.get() == 0 && running.tryAcquire()) {
+            // nothing waits and a compute slot is free: run on this thread, sparing a lone client two thread hand-offs
+            arriving.decrementAndGet();
+            try {
+                long t0 = System.nanoTime();
+                metrics.queue().observe(0);
+                float[] y = forward(x, n);
+                metrics.batchSize().observe(n);
+                metrics.compute().observe(System.nanoTime() - t0);
+                return y;
+            } finally {
+                running.release();
+            }
+        }
         Job job = new Job(x, n);
-        boolean queued = !closed && queue.offer(job);
+        boolean queued = false;
+        if (!closed) {
+            if (waiting.incrementAndGet() <= settings.maxQueue()) {
+                queued = queue.offer(job);
+            } else {
+                waiting.decrementAndGet();
+            }
+        }
         arriving.decrementAndGet();
         if (!queued) {
             throw closed ? new HttpError(503, "the version is unloading; retry")
@@ -120,7 +147,7 @@ final class Batcher implements AutoCloseable {
     }
 
     int queued() {
-        return queue.size();
+        return waiting.get();
     }
 
     private void loop() {
@@ -156,7 +183,13 @@ final class Batcher implements AutoCloseable {
                     batch.add(next);
                     total += next.n;
                 }
-                runBatch(batch, total);
+                running.acquire();
+                waiting.addAndGet(-batch.size());
+                try {
+                    runBatch(batch, total);
+                } finally {
+                    running.release();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
