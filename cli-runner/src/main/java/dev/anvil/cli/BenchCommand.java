@@ -130,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
             rows.header();
         }
         List<Result> results = new ArrayList<>();
-        List<ServeBench.Row> serveRows = new ArrayList<>();
+        ServeBench.Report serveReport = null;
         boolean anySkipped = false;
         for (BenchOp op : opList) {
             if (op == BenchOp.SERVE) {
@@ -142,7 +142,7 @@ final class BenchCommand implements Callable<Integer> {
                     ServeBench.header(out);
                 }
                 try (var _ = Backends.use(targets.get(targets.size() - 1).backend())) {
-                    serveRows.addAll(ServeBench.run(sizes != null ? sizes : op.defaultSizes(), quick, rows != null ? out : null));
+                    serveReport = ServeBench.run(sizes != null ? sizes : op.defaultSizes(), quick, rows != null ? out : null);
                 }
                 continue;
             }
@@ -179,13 +179,15 @@ final class BenchCommand implements Callable<Integer> {
             }
         } else {
             JsonObject root = toJson(results);
-            if (!serveRows.isEmpty()) {
-                root.add("serve", ServeBench.toJson(serveRows));
+            if (serveReport != null) {
+                root.add("serve", ServeBench.toJson(serveReport));
             }
             out.println(Json.GSON.toJson(root));
         }
         out.flush();
-        return results.stream().anyMatch(r -> r.error() != null) ? Main.EXIT_FAILED : 0;
+        boolean serveFailed = serveReport != null && (serveReport.rows().stream().anyMatch(r -> r.load().errors() > 0)
+                || serveReport.swaps() == null || serveReport.swaps().errors() > 0);
+        return results.stream().anyMatch(r -> r.error() != null) || serveFailed ? Main.EXIT_FAILED : 0;
     }
 
     /** The backends to measure, reference first so that every other row can show its speed-up. */

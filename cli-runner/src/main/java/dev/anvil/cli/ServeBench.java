@@ -7,7 +7,6 @@ import dev.anvil.cli.serve.LoadGenerator;
 import dev.anvil.cli.serve.ModelServer;
 import dev.anvil.cli.serve.ServeOptions;
 import dev.anvil.nn.Sequential;
-import dev.anvil.spi.ComputePool;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -47,7 +46,51 @@ final class ServeBench {
     private ServeBench() {
     }
 
-    static List<Row> run(List<Integer> sizes, boolean quick, PrintWriter progress) {
+    /** Versions published during the swap run, and the connections loading the server meanwhile. */
+    static final int SWAPS = 10;
+    static final int SWAP_CONNECTIONS = 32;
+
+    /** Every case, and the swap run (null when it could not run). */
+    record Report(List<Row> rows, LoadGenerator.Result swaps) {
+    }
+
+    /**
+     * Publishes {@link #SWAPS} versions, one after the other becomes AVAILABLE, while {@link #SWAP_CONNECTIONS}
+     * connections keep posting; every answer must be a 200.
+     */
+    private static LoadGenerator.Result swapUnderLoad(Path repo, PrintStream quiet) throws IOException, InterruptedException {
+        ServeOptions o = new ServeOptions(repo, "127.0.0.1", 0,
+                new BatchSettings(true, 32, 1000, Runtime.getRuntime().availableProcessors(), 4096), 0.02, 16 << 20, null, null, 30);
+        dev.anvil.format.ModelRepository r = new dev.anvil.format.ModelRepository(repo);
+        Path pkg = repo.resolve("mlp").resolve("1");
+        try (ModelServer server = ModelServer.start(o, quiet, null)) {
+            java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread publisher = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Thread.sleep(300);
+                    for (int i = 0; i < SWAPS; i++) {
+                        long v = r.publish(pkg, "mlp");
+                        long end = System.nanoTime() + 30_000_000_000L;
+                        while (!server.servesVersion("mlp", v) && System.nanoTime() < end) {
+                            Thread.sleep(10);
+                        }
+                        Thread.sleep(100);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    failure.set(e);
+                }
+            });
+            // measured from the start until the last swap is done
+            LoadGenerator.Result during = LoadGenerator.runWhile(server.port(), "/v1/models/mlp:predict", body(1), SWAP_CONNECTIONS,
+                    publisher::isAlive);
+            if (failure.get() != null) {
+                throw new IllegalStateException("publishing a version failed: " + failure.get(), failure.get());
+            }
+            return during;
+        }
+    }
+
+    static Report run(List<Integer> sizes, boolean quick, PrintWriter progress) {
         long warm = quick ? 300 : 1000;
         long measure = quick ? 700 : 2000;
         Path repo;
@@ -57,6 +100,7 @@ final class ServeBench {
             throw new UncheckedIOException("cannot create a temporary repository: " + e.getMessage(), e);
         }
         List<Row> rows = new ArrayList<>();
+        LoadGenerator.Result swaps = null;
         try {
             JsonArray layers = ModelSpec.layers("mlp", 784, 10);
             Sequential model = ModelSpec.build(layers, 1);
@@ -73,7 +117,7 @@ final class ServeBench {
                 byte[] body = body(size);
                 for (boolean batching : new boolean[] {true, false}) {
                     ServeOptions o = new ServeOptions(repo, "127.0.0.1", 0,
-                            new BatchSettings(batching, 32, 1000, Math.max(1, ComputePool.threads()), 1024), 0, 16 << 20, null, null, 5);
+                            new BatchSettings(batching, 32, 1000, Runtime.getRuntime().availableProcessors(), 1024), 0, 16 << 20, null, null, 5);
                     try (ModelServer server = ModelServer.start(o, quiet, null)) {
                         for (int c : CONNECTIONS) {
                             LoadGenerator.Result r = LoadGenerator.run(server.port(), "/v1/models/mlp:predict", body, c, warm, measure);
@@ -85,6 +129,17 @@ final class ServeBench {
                         }
                     }
                 }
+            }
+            if (progress != null) {
+                progress.println();
+                progress.println("version swaps: " + SWAPS + " new versions published while " + SWAP_CONNECTIONS
+                        + " connections send 1-instance requests");
+            }
+            swaps = swapUnderLoad(repo, quiet);
+            if (progress != null) {
+                progress.printf(Locale.ROOT, "%d swaps, %,d requests, %d failed, %,.0f req/s%n", SWAPS, swaps.requests(), swaps.errors(),
+                        swaps.perSecond());
+                progress.flush();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("serve bench: " + e.getMessage(), e);
@@ -101,7 +156,7 @@ final class ServeBench {
                 }
             }
         }
-        return rows;
+        return new Report(rows, swaps);
     }
 
     /** A request of {@code n} instances of 784 values in [0, 1), three decimals each (as a 28x28 image's pixels /255). */
@@ -131,8 +186,9 @@ final class ServeBench {
         out.flush();
     }
 
-    static JsonArray toJson(List<Row> rows) {
+    static JsonArray toJson(Report report) {
         JsonArray a = new JsonArray();
+        List<Row> rows = report.rows();
         for (Row r : rows) {
             JsonObject o = new JsonObject();
             o.addProperty("op", "serve");
@@ -146,6 +202,16 @@ final class ServeBench {
             o.addProperty("errors", r.load().errors());
             o.addProperty("ceiling_instances_per_second", r.ceiling());
             o.addProperty("fraction_of_ceiling", r.instancesPerSecond() / r.ceiling());
+            a.add(o);
+        }
+        if (report.swaps() != null) {
+            JsonObject o = new JsonObject();
+            o.addProperty("op", "serve-swaps");
+            o.addProperty("swaps", SWAPS);
+            o.addProperty("connections", SWAP_CONNECTIONS);
+            o.addProperty("requests", report.swaps().requests());
+            o.addProperty("errors", report.swaps().errors());
+            o.addProperty("requests_per_second", report.swaps().perSecond());
             a.add(o);
         }
         return a;

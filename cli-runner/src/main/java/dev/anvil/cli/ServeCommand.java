@@ -44,7 +44,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "Longest wait of a batch for more requests (only while more are arriving). Default: ${DEFAULT-VALUE}.")
     long batchTimeoutMicros;
 
-    @Option(names = "--batch-threads", paramLabel = "N", description = "Batch threads per version. Default: the compute threads.")
+    @Option(names = "--batch-threads", paramLabel = "N",
+            description = "Forward passes per version at once (batch threads). Default: the number of cores.")
     Integer batchThreads;
 
     @Option(names = "--max-queue", defaultValue = "1024", paramLabel = "N",
@@ -92,7 +93,8 @@ final class ServeCommand implements Callable<Integer> {
         if (drainSeconds < 0) {
             throw new IllegalArgumentException("--drain-seconds must be 0 or positive, got " + drainSeconds);
         }
-        int threads = batchThreads != null ? batchThreads : Math.max(1, dev.anvil.spi.ComputePool.threads());
+        // passes of small batches parallelise better across requests than inside one GEMM: one per core by default
+        int threads = batchThreads != null ? batchThreads : Runtime.getRuntime().availableProcessors();
         ServeOptions options = new ServeOptions(repo, host, port,
                 new BatchSettings(batching, maxBatchSize, batchTimeoutMicros, threads, maxQueue), pollSeconds, maxBodyBytes, token, null,
                 drainSeconds);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * A closed-loop HTTP/1.1 load generator for {@code anvil bench --op serve}: {@code connections} keep-alive
@@ -39,6 +40,23 @@ public final class LoadGenerator {
     /** Runs {@code connections} clients against {@code http://127.0.0.1:port/path} posting {@code body}. */
     public static Result run(int port, String path, byte[] body, int connections, long warmupMillis, long measureMillis)
             throws InterruptedException {
+        long[] end = new long[1];
+        return run(port, path, body, connections, warmupMillis, () -> {
+            if (end[0] == 0) {
+                end[0] = System.nanoTime() + measureMillis * 1_000_000;
+            }
+            return System.nanoTime() < end[0];
+        });
+    }
+
+    /** Measures from the start (no warm-up) for as long as {@code whileTrue} holds. */
+    public static Result runWhile(int port, String path, byte[] body, int connections, BooleanSupplier whileTrue)
+            throws InterruptedException {
+        return run(port, path, body, connections, 0, whileTrue);
+    }
+
+    private static Result run(int port, String path, byte[] body, int connections, long warmupMillis, BooleanSupplier whileTrue)
+            throws InterruptedException {
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
                 + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
         byte[] request = Arrays.copyOf(head, head.length + body.length);
@@ -55,7 +73,9 @@ public final class LoadGenerator {
         Thread.sleep(warmupMillis);
         long t0 = System.nanoTime();
         measuring.set(true);
-        Thread.sleep(measureMillis);
+        while (whileTrue.getAsBoolean()) {
+            Thread.sleep(5);
+        }
         measuring.set(false);
         double seconds = (System.nanoTime() - t0) / 1e9;
         stop.set(true);

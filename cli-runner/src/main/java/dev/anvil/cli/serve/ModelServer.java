@@ -111,6 +111,13 @@ public final class ModelServer implements AutoCloseable {
         http.start();
     }
 
+    /** True when version {@code version} of model {@code name} is AVAILABLE. */
+    public boolean servesVersion(String name, long version) {
+        ServedModel m = models.get(name);
+        ServedVersion v = m == null ? null : m.version(version);
+        return v != null && v.state() == ServedVersion.State.AVAILABLE;
+    }
+
     /** The port bound (useful with port 0). */
     public int port() {
         return http.getAddress().getPort();
