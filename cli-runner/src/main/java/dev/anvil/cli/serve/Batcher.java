@@ -196,9 +196,11 @@ final class Batcher implements AutoCloseable {
         } finally {
             HttpError gone = new HttpError(503, "the version was unloaded; retry");
             if (carried != null) {
+                waiting.decrementAndGet();
                 carried.result.completeExceptionally(gone);
             }
             for (Job j; (j = queue.poll()) != null;) {
+                waiting.decrementAndGet();
                 j.result.completeExceptionally(gone);
             }
         }

@@ -285,6 +285,9 @@ public final class ModelServer implements AutoCloseable {
             return;
         }
         closing = true;
+        if (started) {
+            log("shutting down: no new connections; answering the requests in flight (up to " + options.drainSeconds() + " s)");
+        }
         if (poller != null) {
             poller.shutdownNow();
         }
@@ -299,6 +302,9 @@ public final class ModelServer implements AutoCloseable {
         }
         if (access != null) {
             access.close();
+        }
+        if (started) {
+            log("stopped");
         }
         closedLatch.countDown();
     }

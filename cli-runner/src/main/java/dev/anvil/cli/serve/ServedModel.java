@@ -193,7 +193,7 @@ final class ServedModel {
             // warm-up: one pass at batch 1 and one at the largest batch, so the first request does not pay for it
             b.forward(new float[sig.featureSize()], 1);
             b.forward(new float[sig.featureSize() * config.batching().maxBatch()], config.batching().maxBatch());
-            sv.loaded(loaded, sig, b);
+            sv.loaded(sig, b);
             sv.state(ServedVersion.State.AVAILABLE);
             log.accept(String.format(java.util.Locale.ROOT, "model %s: version %d AVAILABLE (loaded and warmed up in %.0f ms from %s)",
                     name(), v, (System.nanoTime() - t0) / 1e6, dir));

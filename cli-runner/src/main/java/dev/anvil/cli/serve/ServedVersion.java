@@ -1,6 +1,5 @@
 package dev.anvil.cli.serve;
 
-import dev.anvil.cli.SavedModel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -15,7 +14,6 @@ final class ServedVersion {
     final long version;
     private volatile State state = State.START;
     private volatile String error = "";
-    private volatile SavedModel.Loaded loaded;
     private volatile Signature signature;
     private volatile Batcher batcher;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -45,8 +43,7 @@ final class ServedVersion {
         state = State.END;
     }
 
-    void loaded(SavedModel.Loaded l, Signature sig, Batcher b) {
-        loaded = l;
+    void loaded(Signature sig, Batcher b) {
         signature = sig;
         batcher = b;
     }
@@ -93,8 +90,7 @@ final class ServedVersion {
         if (b != null) {
             b.close();
         }
-        batcher = null;
-        loaded = null; // the weights are freed by the garbage collector with the model
+        batcher = null; // the batcher held the model: its weights are freed by the garbage collector
         state = State.END;
     }
 }
