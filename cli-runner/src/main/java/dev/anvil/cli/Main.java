@@ -149,6 +149,11 @@ public final class Main implements Callable<Integer> {
     }
 
     private void applyGlobalOptions(CommandLine last) {
+        if (threads == null && last.getCommandSpec().userObject() instanceof ServeCommand
+                && System.getProperty("anvil.threads") == null && System.getenv("ANVIL_THREADS") == null) {
+            // the server runs one forward pass per core at once; threads inside each pass would only contend with them
+            System.setProperty("anvil.threads", "1");
+        }
         int actual = ComputePool.threads(); // starts the pool now: a bad ANVIL_THREADS fails here, as bad input
         if (threads != null) {
             if (actual != threads) {

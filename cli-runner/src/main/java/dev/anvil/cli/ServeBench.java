@@ -119,6 +119,8 @@ final class ServeBench {
                     ServeOptions o = new ServeOptions(repo, "127.0.0.1", 0,
                             new BatchSettings(batching, 32, 1000, Runtime.getRuntime().availableProcessors(), 1024), 0, 16 << 20, null, null, 5);
                     try (ModelServer server = ModelServer.start(o, quiet, null)) {
+                        // the JIT compiles the whole request path first: unmeasured load at several connections
+                        LoadGenerator.run(server.port(), "/v1/models/mlp:predict", body, 8, 0, 3 * warm);
                         for (int c : CONNECTIONS) {
                             LoadGenerator.Result r = LoadGenerator.run(server.port(), "/v1/models/mlp:predict", body, c, warm, measure);
                             Row row = new Row(size, c, batching, r, ceiling);

@@ -18,7 +18,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code anvil serve}: serves a model repository over TensorFlow Serving's REST API (and KServe v2) until
- * SIGTERM or Ctrl-C, which drain the requests in flight before the process exits.
+ * SIGTERM or Ctrl-C, which drain the requests in flight before the process exits. Unless {@code --threads} (or
+ * {@code anvil.threads} / {@code ANVIL_THREADS}) says otherwise, each forward pass runs on one compute thread and
+ * the server runs one pass per core at once ({@code --batch-threads}): small batches parallelise better across
+ * requests than inside a GEMM.
  */
 @Command(name = "serve", sortOptions = false,
         description = {"Serve the models of a repository (REPO/<name>/<version>/) over TensorFlow Serving's REST API and KServe v2.",
