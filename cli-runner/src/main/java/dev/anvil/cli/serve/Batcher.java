@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A batch thread waits for more requests (at most {@code timeoutMicros}) only while other requests for this
  * version are being read and parsed, so a lone client is answered at once instead of after the timeout; and
  * when nothing waits and fewer than {@code threads} passes run, a request runs its own pass on its thread.
+ * While every compute slot is busy, a gathered batch keeps taking queued requests (up to {@code maxBatch}).
  * With batching off, each request runs its own forward pass on its own thread. Either way a request beyond
  * {@code maxQueue} waiting is refused at once (429). Every pass runs under {@code noGrad} in its own memory
  * scope, so native memory stays flat.
@@ -146,6 +147,10 @@ final class Batcher implements AutoCloseable {
         }
     }
 
+    Metrics.ModelMetrics metricsForTest() {
+        return metrics;
+    }
+
     int queued() {
         return waiting.get();
     }
@@ -183,7 +188,21 @@ final class Batcher implements AutoCloseable {
                     batch.add(next);
                     total += next.n;
                 }
-                running.acquire();
+                // every compute slot busy: requests arriving meanwhile join this batch instead of waiting for the next
+                while (!running.tryAcquire(100, TimeUnit.MICROSECONDS)) {
+                    while (carried == null && total < settings.maxBatch()) {
+                        Job next = queue.poll();
+                        if (next == null) {
+                            break;
+                        }
+                        if (total + next.n > settings.maxBatch()) {
+                            carried = next;
+                        } else {
+                            batch.add(next);
+                            total += next.n;
+                        }
+                    }
+                }
                 waiting.addAndGet(-batch.size());
                 try {
                     runBatch(batch, total);

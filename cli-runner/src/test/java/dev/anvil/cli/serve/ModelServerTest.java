@@ -309,6 +309,11 @@ class ModelServerTest {
         assertEquals(404, call("POST", "/v1/models/fashion/labels/canary:predict", one).code());
         assertEquals(404, call("GET", "/v1/models/fashion/versions/7", null).code());
         assertEquals(404, call("GET", "/nowhere", null).code());
+        String v2 = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 784], \"datatype\": \"%s\", \"data\": " + flat(images[0]) + "}]}";
+        assertEquals(200, call("POST", "/v2/models/fashion/infer", v2.formatted("FP32")).code());
+        assertEquals(400, call("POST", "/v2/models/fashion/infer", v2.formatted("BYTES")).code());
+        assertEquals(400, call("POST", "/v2/models/fashion/infer", v2.formatted("FP32").replace("[1, 784]", "[2, 784]")).code());
+        assertEquals(404, call("POST", "/v2/models/fashion/versions/9/infer", v2.formatted("FP32")).code());
         assertEquals(405, call("GET", "/v1/models/fashion:predict", null).code());
         Resp big = call("POST", "/v1/models/fashion:predict", "{\"instances\": [" + flat(images[0]).repeat(20) + "]}");
         assertEquals(413, big.code(), big.body());
@@ -330,6 +335,44 @@ class ModelServerTest {
         release.countDown();
         assertEquals(200, first.get(20, TimeUnit.SECONDS).code());
         assertEquals(200, second.get(20, TimeUnit.SECONDS).code());
+    }
+
+    @Test
+    void gathersConcurrentRequestsIntoOneForwardPassAndSplitsTheAnswers() throws Exception {
+        repoWith(pkgA);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean block = new AtomicBoolean(false);
+        start(null, null, new BatchSettings(true, 16, 100_000, 1, 64), 0, () -> {
+            if (block.compareAndSet(true, false)) {
+                entered.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, 1 << 20);
+        Histogram sizes = server.model("fashion").version(1).batcher().metricsForTest().batchSize();
+        long passesBefore = sizes.count();
+        // the first request holds the only compute slot; the next three queue meanwhile
+        block.set(true);
+        CompletableFuture<Resp> first = CompletableFuture.supplyAsync(() -> quietly("POST", "/v1/models/fashion:predict",
+                "{\"instances\": [" + flat(images[0]) + "]}"));
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        List<CompletableFuture<Resp>> queued = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String body = "{\"instances\": [" + flat(images[i]) + "]}";
+            queued.add(CompletableFuture.supplyAsync(() -> quietly("POST", "/v1/models/fashion:predict", body)));
+        }
+        waitFor(() -> server.model("fashion").version(1).batcher().queued() == 3, 10_000);
+        release.countDown();
+        assertLogits(expectedA, 0, first.get(20, TimeUnit.SECONDS).json().getAsJsonArray("predictions").get(0).getAsJsonArray());
+        for (int i = 0; i < 3; i++) {
+            // each answer is its own instance's, split back out of the shared pass
+            assertLogits(expectedA, i, queued.get(i).get(20, TimeUnit.SECONDS).json().getAsJsonArray("predictions").get(0).getAsJsonArray());
+        }
+        assertEquals(2, sizes.count() - passesBefore, "one pass for the first request, one for the three queued");
     }
 
     @Test
