@@ -139,6 +139,8 @@ final class BenchCommand implements Callable<Integer> {
                     out.println();
                     out.println("serve: :predict over loopback HTTP from an in-process client; MLP 784-256-128-10; ceiling = in-process "
                             + "predict at the same batch size");
+                    out.println("forward passes use " + ComputePool.threads() + " compute thread(s) each; anvil serve uses 1 by default"
+                            + " (run anvil --threads 1 bench --op serve to match)");
                     ServeBench.header(out);
                 }
                 try (var _ = Backends.use(targets.get(targets.size() - 1).backend())) {
