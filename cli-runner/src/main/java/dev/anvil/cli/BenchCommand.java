@@ -47,8 +47,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--op", split = ",", paramLabel = "OP", converter = BenchOp.Converter.class,
             description = "Operations, comma-separated: gemm, add, copy, softmax (the default set), the whole-model "
-                    + "cases mlp-train-epoch, cnn-train-epoch, mlp-infer (sizes are batch sizes), and the model-file cases "
-                    + "load, save, save-durable (sizes in bytes of F32 weights; default 400000000; run once, with the first backend's tensors).")
+                    + "cases mlp-train-epoch, cnn-train-epoch, mlp-infer (sizes are batch sizes), serve (the model server under "
+                    + "HTTP load; sizes are instances per request), and the model-file cases load, save, save-durable (sizes in "
+                    + "bytes of F32 weights; default 400000000; run once, with the first backend's tensors).")
     private List<BenchOp> ops;
 
     @Option(names = "--sizes", split = ",", paramLabel = "N",
@@ -135,8 +136,24 @@ final class BenchCommand implements Callable<Integer> {
             rows.header();
         }
         List<Result> results = new ArrayList<>();
+        ServeBench.Report serveReport = null;
         boolean anySkipped = false;
         for (BenchOp op : opList) {
+            if (op == BenchOp.SERVE) {
+                // its own table: one row per request size, concurrency and batching setting, on the selected backend
+                if (rows != null) {
+                    out.println();
+                    out.println("serve: :predict over loopback HTTP from an in-process client; MLP 784-256-128-10; ceiling = in-process "
+                            + "predict at the same batch size");
+                    out.println("forward passes use " + ComputePool.threads() + " compute thread(s) each; anvil serve uses 1 by default"
+                            + " (run anvil --threads 1 bench --op serve to match)");
+                    ServeBench.header(out);
+                }
+                try (var _ = Backends.use(targets.get(targets.size() - 1).backend())) {
+                    serveReport = ServeBench.run(sizes != null ? sizes : op.defaultSizes(), quick, rows != null ? out : null);
+                }
+                continue;
+            }
             for (int size : sizes != null ? sizes : op.defaultSizes()) {
                 Double referenceMillis = null;
                 // file cases measure the file system and the format code, not a backend: once is enough
@@ -170,10 +187,16 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         } else {
-            out.println(Json.GSON.toJson(toJson(results)));
+            JsonObject root = toJson(results);
+            if (serveReport != null) {
+                root.add("serve", ServeBench.toJson(serveReport));
+            }
+            out.println(Json.GSON.toJson(root));
         }
         out.flush();
-        return results.stream().anyMatch(r -> r.error() != null) ? Main.EXIT_FAILED : 0;
+        boolean serveFailed = serveReport != null && (serveReport.rows().stream().anyMatch(r -> r.load().errors() > 0)
+                || serveReport.swaps() == null || serveReport.swaps().errors() > 0);
+        return results.stream().anyMatch(r -> r.error() != null) || serveFailed ? Main.EXIT_FAILED : 0;
     }
 
     /** The backends to measure, reference first so that every other row can show its speed-up. */

@@ -132,6 +132,18 @@ enum BenchOp {
             return Double.NaN;
         }
     },
+    /** The model server under in-process HTTP load (see {@link ServeBench}); size = instances per request. */
+    SERVE(List.of(1, 32)) {
+        @Override
+        Supplier<Tensor> prepare(int size) {
+            return null;
+        }
+
+        @Override
+        double bytes(int size) {
+            return Double.NaN;
+        }
+    },
 
     /**
      * Opening a safetensors file of size bytes (F32, {@value FileBench#TENSORS} tensors) that is in the page
@@ -180,7 +192,7 @@ enum BenchOp {
 
     /** True for the whole-model cases measured by {@link ModelBench}. */
     boolean modelCase() {
-        return this == MLP_TRAIN_EPOCH || this == CNN_TRAIN_EPOCH || this == MLP_INFER;
+        return this == MLP_TRAIN_EPOCH || this == CNN_TRAIN_EPOCH || this == MLP_INFER || this == SERVE;
     }
 
     /** Rows of the softmax case; its size is the row length. */
@@ -229,6 +241,7 @@ enum BenchOp {
             case GEMM -> size + "x" + size;
             case SOFTMAX -> SOFTMAX_ROWS + "x" + size;
             case MLP_TRAIN_EPOCH, CNN_TRAIN_EPOCH, MLP_INFER -> "batch " + size;
+            case SERVE -> size + " per request";
             case LOAD, SAVE, SAVE_DURABLE -> size % 1_000_000 == 0 ? size / 1_000_000 + "MB" : size + "B";
             default -> Integer.toString(size);
         };

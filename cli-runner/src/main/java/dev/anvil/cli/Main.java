@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
         description = "Anvil: a deep-learning runtime for the JVM.",
         subcommands = {InfoCommand.class, BenchCommand.class, ReportCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
                 InspectCommand.class,
-                QuickstartCommand.class, PublishCommand.class, CommandLine.HelpCommand.class},
+                QuickstartCommand.class, PublishCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Backend choice: --backend, else -Danvil.backend, else ANVIL_BACKEND, else the available backend with",
                 "the highest priority. Threads: --threads, else -Danvil.threads, else ANVIL_THREADS, else all cores.",
@@ -113,7 +113,8 @@ public final class Main implements Callable<Integer> {
     /** Without a sub-command: a one-line usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, predict, inspect, publish, info, bench, report or help)");
+        throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, predict, inspect, "
+                + "publish, serve, info, bench, report or help)");
     }
 
     /** The name given with {@code --backend}, or null. */
@@ -149,6 +150,11 @@ public final class Main implements Callable<Integer> {
     }
 
     private void applyGlobalOptions(CommandLine last) {
+        if (threads == null && last.getCommandSpec().userObject() instanceof ServeCommand
+                && System.getProperty("anvil.threads") == null && System.getenv("ANVIL_THREADS") == null) {
+            // the server runs one forward pass per core at once; threads inside each pass would only contend with them
+            System.setProperty("anvil.threads", "1");
+        }
         int actual = ComputePool.threads(); // starts the pool now: a bad ANVIL_THREADS fails here, as bad input
         if (threads != null) {
             if (actual != threads) {

@@ -19,9 +19,15 @@ import java.util.Map;
 /**
  * The model packages of {@code anvil train --out} and {@code anvil eval --model}: {@code model.json} (layer list,
  * signature, preprocessing, class labels, training metadata, SHA-256 of the weights) and
- * {@code weights.safetensors}, written atomically by {@link ModelPackage}.
+ * {@code weights.safetensors}, written atomically by {@link ModelPackage}. Public for the model server
+ * ({@code dev.anvil.cli.serve}), which loads every version through {@link #load(Path)}.
+ *
+ * <pre>{@code
+ * SavedModel.Loaded m = SavedModel.load(Path.of("models/mnist/3"));
+ * Tensor logits = m.model().forward(x);
+ * }</pre>
  */
-final class SavedModel {
+public final class SavedModel {
     private SavedModel() {
     }
 
@@ -49,10 +55,15 @@ final class SavedModel {
         }
     }
 
-    /** A model loaded back, with its metadata. */
-    record Loaded(Sequential model, ModelJson meta) {
+    /**
+     * A model loaded back, with its metadata.
+     *
+     * @param model the network, in eval mode
+     * @param meta its {@code model.json}
+     */
+    public record Loaded(Sequential model, ModelJson meta) {
         /** {mean, std} of the input normalisation the model was trained with, or null. */
-        double[] normalize() {
+        public double[] normalize() {
             JsonObject pre = meta.preprocessing();
             if (!pre.has("normalize")) {
                 return null;
@@ -62,7 +73,12 @@ final class SavedModel {
         }
     }
 
-    static Loaded load(Path pkg) {
+    /**
+     * Loads the package at {@code pkg} (folder or zip) into a runnable model in eval mode.
+     *
+     * @throws IllegalArgumentException when the package is missing or invalid (the message names the file)
+     */
+    public static Loaded load(Path pkg) {
         if (!Files.exists(pkg)) {
             throw new IllegalArgumentException("--model " + pkg + ": no such package (train one with anvil train --out " + pkg + ")");
         }
