@@ -28,10 +28,11 @@ import java.util.stream.Stream;
  * the files.
  *
  * <pre>{@code
- * var before = ModelComparison.measure("dense", Path.of("models/mlp"), test, 200);
- * var after = ModelComparison.measure("pruned", Path.of("models/mlp-pruned"), test, 200);
- * ModelComparison.print(out, List.of(before, after));
- * JsonArray json = ModelComparison.json(List.of(before, after));
+ * List<ModelComparison.Figures> f = ModelComparison.measure(List.of(
+ *         new ModelComparison.Candidate("before", Path.of("models/mlp")),
+ *         new ModelComparison.Candidate("after", Path.of("models/mlp-pruned"))), test, 400);
+ * ModelComparison.print(out, f);
+ * JsonArray json = ModelComparison.json(f);
  * }</pre>
  */
 final class ModelComparison {
@@ -45,7 +46,7 @@ final class ModelComparison {
     /**
      * What one package measured.
      *
-     * @param samplesPerSecond inference throughput at each of {@link #BATCHES}
+     * @param samplesPerSecond inference throughput at each of {@link #BATCHES} (the best of the timing rounds)
      */
     record Figures(String label, Path pkg, double accuracy, int examples, long parameters, long nonZero, long packageBytes,
                    long weightsBytes, double[] samplesPerSecond, List<TensorFigures> tensors) {
@@ -54,20 +55,56 @@ final class ModelComparison {
     private ModelComparison() {
     }
 
+    /** A package to measure and its column label. */
+    record Candidate(String label, Path pkg) {
+    }
+
+    /** The rounds of inference timing; each package's best round counts. */
+    private static final int ROUNDS = 3;
+
     /**
-     * Loads the package at {@code pkg} and measures it on {@code test} (raw, un-normalised: the package's own
-     * normalisation is applied), timing each inference batch size for about {@code timingMillis}.
+     * Loads each package and measures it on {@code test} (raw, un-normalised: each package's own normalisation is
+     * applied). Inference speed is timed in {@value #ROUNDS} rounds that take the packages in turn, each batch size
+     * for about {@code timingMillis} per round, and each package keeps its best round: so the first package is not
+     * penalised by a cold JIT, and a burst of load on a shared machine does not decide the comparison.
      */
-    static Figures measure(String label, Path pkg, ArrayDataset test, long timingMillis) {
-        SavedModel.Loaded m = SavedModel.load(pkg);
-        double[] norm = m.normalize();
-        ArrayDataset set = norm == null ? test : test.normalized(norm[0], norm[1]);
-        Sequential model = m.model();
+    static List<Figures> measure(List<Candidate> candidates, ArrayDataset test, long timingMillis) {
+        List<SavedModel.Loaded> loaded = new ArrayList<>();
+        List<ArrayDataset> sets = new ArrayList<>();
+        for (Candidate c : candidates) {
+            SavedModel.Loaded m = SavedModel.load(c.pkg());
+            double[] norm = m.normalize();
+            loaded.add(m);
+            sets.add(norm == null ? test : test.normalized(norm[0], norm[1]));
+        }
+        double[][] speed = new double[candidates.size()][BATCHES.length];
+        Stopwatch watch = new Stopwatch(Math.max(1, timingMillis / 4) * 1_000_000L, timingMillis * 1_000_000L / 5, 5);
+        for (int round = 0; round < ROUNDS; round++) {
+            for (int c = 0; c < candidates.size(); c++) {
+                Sequential model = loaded.get(c).model();
+                for (int i = 0; i < BATCHES.length; i++) {
+                    int batch = BATCHES[i];
+                    Tensor x = batch(sets.get(c), batch);
+                    try (var off = Autograd.noGrad()) {
+                        double s = batch / (watch.time(() -> model.forward(x)).nanosPerCall() / 1e9);
+                        speed[c][i] = Math.max(speed[c][i], s);
+                    }
+                }
+            }
+        }
+        List<Figures> out = new ArrayList<>();
+        for (int c = 0; c < candidates.size(); c++) {
+            out.add(figures(candidates.get(c), loaded.get(c).model(), sets.get(c), speed[c]));
+        }
+        return out;
+    }
+
+    private static Figures figures(Candidate c, Sequential model, ArrayDataset set, double[] speed) {
         Evaluation ev = Evaluation.of(model, set, 500);
         long params = 0;
         long nonZero = 0;
         List<TensorFigures> tensors = new ArrayList<>();
-        Map<String, String> storage = storage(pkg);
+        Map<String, String> storage = storage(c.pkg());
         for (var e : model.stateDict().entrySet()) {
             Tensor t = e.getValue();
             long zeros = t.numel() == 0 ? 0 : t.eq(0).sum().itemLong();
@@ -76,17 +113,8 @@ final class ModelComparison {
             tensors.add(new TensorFigures(e.getKey(), t.dims(), storage.getOrDefault(e.getKey(), t.dtype().name()),
                     t.numel() == 0 ? 0 : zeros / (double) t.numel()));
         }
-        double[] speed = new double[BATCHES.length];
-        Stopwatch watch = new Stopwatch(Math.max(1, timingMillis / 4) * 1_000_000L, timingMillis * 1_000_000L / 5, 5);
-        for (int i = 0; i < BATCHES.length; i++) {
-            int batch = BATCHES[i];
-            Tensor x = batch(set, batch);
-            try (var off = Autograd.noGrad()) {
-                speed[i] = batch / (watch.time(() -> model.forward(x)).nanosPerCall() / 1e9);
-            }
-        }
-        long[] sizes = sizes(pkg);
-        return new Figures(label, pkg, ev.accuracy(), ev.examples(), params, nonZero, sizes[0], sizes[1], speed, tensors);
+        long[] sizes = sizes(c.pkg());
+        return new Figures(c.label(), c.pkg(), ev.accuracy(), ev.examples(), params, nonZero, sizes[0], sizes[1], speed, tensors);
     }
 
     /** The first {@code n} examples of {@code data} (repeated when it has fewer) as one input batch. */

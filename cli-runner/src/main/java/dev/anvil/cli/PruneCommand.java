@@ -81,8 +81,8 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Shuffling seed of fine-tuning. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--timing-ms", defaultValue = "400", paramLabel = "MS",
-            description = "Time spent measuring each inference speed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--timing-ms", defaultValue = "200", paramLabel = "MS",
+            description = "Time spent measuring each inference speed, per round (3 rounds). Default: ${DEFAULT-VALUE}.")
     long timingMs;
 
     @Option(names = "--json", description = "Print the comparison as JSON.")
@@ -166,9 +166,8 @@ final class PruneCommand implements Callable<Integer> {
         training.add("pruning", report.deepCopy());
         SavedModel.save(out, net, layers, inputShape(meta), meta.classLabels().toArray(String[]::new), training, true);
         var raw = d.test() != null ? d.test() : d.train();
-        List<ModelComparison.Figures> figures = List.of(
-                ModelComparison.measure("before", model, raw, timingMs),
-                ModelComparison.measure("after", out, raw, timingMs));
+        List<ModelComparison.Figures> figures = ModelComparison.measure(List.of(
+                new ModelComparison.Candidate("before", model), new ModelComparison.Candidate("after", out)), raw, timingMs);
         if (json) {
             report.add("models", ModelComparison.json(figures));
             pw.println(Json.GSON.toJson(report));
