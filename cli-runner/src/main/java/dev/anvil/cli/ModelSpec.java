@@ -106,6 +106,35 @@ final class ModelSpec {
         return new Sequential(out);
     }
 
+    /**
+     * {@code layers} with the widths of {@code model}'s layers (Linear and Conv2d in/out, BatchNorm features or
+     * channels): the layer list of a model that structured pruning made smaller.
+     */
+    static JsonArray resized(JsonArray layers, Sequential model) {
+        List<Module> mods = model.layers();
+        if (mods.size() != layers.size()) {
+            throw new IllegalArgumentException("model has " + mods.size() + " layers but its layer list " + layers.size());
+        }
+        JsonArray out = new JsonArray();
+        for (int i = 0; i < layers.size(); i++) {
+            JsonObject l = layers.get(i).getAsJsonObject().deepCopy();
+            Module m = mods.get(i);
+            if (m instanceof Linear lin) {
+                l.addProperty("in", lin.inFeatures());
+                l.addProperty("out", lin.outFeatures());
+            } else if (m instanceof Conv2d c) {
+                l.addProperty("in", c.inChannels());
+                l.addProperty("out", c.outChannels());
+            } else if (m instanceof BatchNorm1d b) {
+                l.addProperty("features", b.channels());
+            } else if (m instanceof BatchNorm2d b) {
+                l.addProperty("channels", b.channels());
+            }
+            out.add(l);
+        }
+        return out;
+    }
+
     private static String str(JsonObject l, String key, int i) {
         if (!l.has(key) || !l.get(key).isJsonPrimitive()) {
             throw new IllegalArgumentException("model layer " + i + ": missing \"" + key + "\"");

@@ -32,6 +32,12 @@ public final class SavedModel {
     }
 
     static void save(Path dir, Sequential model, JsonArray layers, int[] inputShape, String[] classes, JsonObject training) {
+        save(dir, model, layers, inputShape, classes, training, false);
+    }
+
+    /** As above; with {@code sparse}, weights are stored sparse where that is smaller (pruned models). */
+    static void save(Path dir, Sequential model, JsonArray layers, int[] inputShape, String[] classes, JsonObject training,
+            boolean sparse) {
         List<Integer> in = new ArrayList<>();
         in.add(-1);
         for (int d : inputShape) {
@@ -49,7 +55,11 @@ public final class SavedModel {
                 null);
         try {
             Files.createDirectories(dir.toAbsolutePath().getParent());
-            ModelPackage.save(dir, meta, model.stateDict());
+            if (sparse) {
+                ModelPackage.saveSparse(dir, meta, model.stateDict());
+            } else {
+                ModelPackage.save(dir, meta, model.stateDict());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the model to " + dir + ": " + e.getMessage(), e);
         }
@@ -84,7 +94,7 @@ public final class SavedModel {
         }
         try (ModelPackage p = ModelPackage.load(pkg)) {
             Sequential model = ModelSpec.build(p.meta().architecture(), 0);
-            Map<String, Tensor> weights = p.weights().tensors();
+            Map<String, Tensor> weights = p.tensors(); // sparse tensors decoded to dense
             model.loadStateDict(weights); // copies out of the mapping, which closes with the package
             model.eval();
             return new Loaded(model, p.meta());

@@ -36,7 +36,7 @@ import java.util.zip.ZipFile;
  * <pre>{@code
  * ModelPackage.save(Path.of("out/mnist"), meta, model.stateDict());   // the SHA-256 is filled in
  * try (ModelPackage p = ModelPackage.load(Path.of("out/mnist"))) {    // or "mnist.zip"
- *     model.loadStateDict(p.weights().tensors());                      // views of the mapped file
+ *     model.loadStateDict(p.tensors());                                // views of the mapped file
  * }
  * }</pre>
  *
@@ -81,6 +81,14 @@ public final class ModelPackage implements Closeable {
      */
     public static ModelJson save(Path dir, ModelJson meta, Map<String, Tensor> weights) throws IOException {
         return save(dir, meta, weights, Safetensors::write);
+    }
+
+    /**
+     * {@link #save(Path, ModelJson, Map)} with each weight stored as {@link SparseWeights} decides: dense, or values
+     * plus a bitmask or CSR indices where that takes fewer bytes (pruned models). {@link #tensors()} reads both.
+     */
+    public static ModelJson saveSparse(Path dir, ModelJson meta, Map<String, Tensor> weights) throws IOException {
+        return save(dir, meta, weights, SparseWeights::write);
     }
 
     static ModelJson save(Path dir, ModelJson meta, Map<String, Tensor> weights, WeightsWriter writer)
@@ -306,6 +314,14 @@ public final class ModelPackage implements Closeable {
     /** The open, memory-mapped weights; valid until this package is closed. */
     public SafetensorsFile weights() {
         return weights;
+    }
+
+    /**
+     * The weights as dense tensors by name, whether stored dense or sparse ({@link SparseWeights}): what a model's
+     * {@code loadStateDict} takes. Dense ones are views of the mapping, valid until the package is closed.
+     */
+    public Map<String, Tensor> tensors() {
+        return SparseWeights.decode(weights);
     }
 
     /** Closes the weights (unmapping them) and deletes the folder a zip was extracted to. Idempotent. */

@@ -70,6 +70,16 @@ public class BatchNorm extends Module {
         return channels;
     }
 
+    /** The constant added to the variance. */
+    public double eps() {
+        return eps;
+    }
+
+    /** The weight of each new batch in the running statistics. */
+    public double momentum() {
+        return momentum;
+    }
+
     public Tensor weight() {
         return weight;
     }

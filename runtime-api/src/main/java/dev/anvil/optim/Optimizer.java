@@ -3,6 +3,7 @@ package dev.anvil.optim;
 import dev.anvil.Autograd;
 import dev.anvil.MemoryScope;
 import dev.anvil.Tensor;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ public abstract class Optimizer {
     private double lr;
     private long steps;
     private final Map<String, Tensor> state = new LinkedHashMap<>();
+    private final List<UpdateHook> hooks = new ArrayList<>();
 
     protected Optimizer(List<Tensor> params, double lr) {
         if (params.isEmpty()) {
@@ -70,17 +72,61 @@ public abstract class Optimizer {
         }
     }
 
-    /** Applies one update to every parameter that has a gradient. */
+    /**
+     * Applies one update to every parameter that has a gradient, running the {@linkplain #addHook hooks} around
+     * it: before the step, on each gradient, and after each parameter's update.
+     */
     public final void step() {
         steps++;
         try (var off = Autograd.noGrad()) {
+            for (UpdateHook h : hooks) {
+                h.beforeStep(this);
+            }
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
                 if (p.grad() != null) {
-                    update(i, p, p.grad());
+                    Tensor g = p.grad();
+                    for (UpdateHook h : hooks) {
+                        g = h.gradient(i, p, g);
+                    }
+                    update(i, p, g);
+                    for (UpdateHook h : hooks) {
+                        h.afterUpdate(i, p, this);
+                    }
                 }
             }
         }
+    }
+
+    /** Adds a hook that runs inside every later {@link #step()}, after the ones added before it. */
+    public final void addHook(UpdateHook hook) {
+        hooks.add(java.util.Objects.requireNonNull(hook, "hook"));
+    }
+
+    /** Removes a hook added with {@link #addHook}; true if it was there. */
+    public final boolean removeHook(UpdateHook hook) {
+        return hooks.remove(hook);
+    }
+
+    /** The parameters this optimizer updates, in the order their indices refer to. */
+    public final List<Tensor> parameters() {
+        return params;
+    }
+
+    /**
+     * The live state buffers of parameter {@code index} by name (for example {@code exp_avg}, {@code momentum}):
+     * the tensors the next update reads, so writing into them changes the optimizer's state. Empty before the
+     * parameter's first update.
+     */
+    public final Map<String, Tensor> parameterState(int index) {
+        String prefix = index + ".";
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (var e : state.entrySet()) {
+            if (e.getKey().startsWith(prefix)) {
+                out.put(e.getKey().substring(prefix.length()), e.getValue());
+            }
+        }
+        return out;
     }
 
     /** Updates parameter {@code index} in place from gradient {@code g}; {@link #steps()} counts from 1. */

@@ -46,6 +46,16 @@ public final class Trainer {
         }
     }
 
+    /**
+     * The loss minimised for one batch, from the model's logits; {@link Trainer} uses cross-entropy on the labels
+     * (with its label smoothing) unless one is set with {@link #objective}. {@link Distillation} is one.
+     */
+    @FunctionalInterface
+    public interface Objective {
+        /** The scalar loss of {@code batch}, whose forward pass gave {@code logits}. */
+        Tensor loss(Tensor logits, Batch batch);
+    }
+
     /** Progress callbacks; all optional. */
     public interface Listener {
         default void epochStart(int epoch, int batches) {
@@ -70,6 +80,7 @@ public final class Trainer {
     private int checkpointEvery;
     private int startEpoch;
     private int evalBatch = 1000;
+    private Objective objective;
 
     public Trainer(Module model, Optimizer optimizer) {
         this.model = model;
@@ -103,6 +114,12 @@ public final class Trainer {
 
     public Trainer labelSmoothing(double eps) {
         this.labelSmoothing = eps;
+        return this;
+    }
+
+    /** Minimises {@code o} instead of cross-entropy on the labels. */
+    public Trainer objective(Objective o) {
+        this.objective = o;
         return this;
     }
 
@@ -181,7 +198,8 @@ public final class Trainer {
                     Batch batch = batchIter.next(); // inside the scope: the batch's tensors are freed with the step
                     optimizer.zeroGrad();
                     Tensor logits = model.forward(batch.x());
-                    Tensor loss = Losses.crossEntropy(logits, batch.y(), labelSmoothing, null);
+                    Tensor loss = objective == null ? Losses.crossEntropy(logits, batch.y(), labelSmoothing, null)
+                            : objective.loss(logits, batch);
                     loss.backward();
                     if (clipNorm > 0) {
                         GradClip.byGlobalNorm(params, clipNorm);
