@@ -3,7 +3,6 @@ package dev.anvil.format;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.anvil.DType;
 import dev.anvil.Tensor;
 import java.io.IOException;
@@ -40,6 +39,8 @@ import java.util.Map;
 public final class SparseWeights {
     /** The {@code __metadata__} key that lists the sparse tensors. */
     public static final String METADATA_KEY = "anvil.sparse";
+    /** Largest ratio of decoded to stored bytes a CSR tensor may have (99.9% sparsity is about 500). */
+    static final long MAX_EXPANSION = 4096;
 
     /** How one tensor is stored. */
     public enum Layout {
@@ -200,8 +201,8 @@ public final class SparseWeights {
         }
         JsonElement root;
         try {
-            root = JsonParser.parseString(text);
-        } catch (RuntimeException e) {
+            root = StrictJson.parse(file.file(), text);
+        } catch (ModelFormatException e) {
             throw new ModelFormatException(file.file(), METADATA_KEY, -1, "the sparse index is not valid JSON: " + e.getMessage());
         }
         if (!root.isJsonObject()) {
@@ -273,7 +274,7 @@ public final class SparseWeights {
         for (int d : shape) {
             n *= d;
         }
-        float[] dense = new float[n];
+        float[] dense;
         if (layoutOf(file, name, entry).equals("bitmask")) {
             int[] mask = component(file, name + ".mask", new DType[] {DType.U8}, (n + 7) / 8L).toIntArray();
             int nnz = 0;
@@ -285,6 +286,7 @@ public final class SparseWeights {
                         "bits past the tensor's " + n + " elements are set");
             }
             float[] values = component(file, name + ".values", new DType[] {DType.F32}, nnz).toFloatArray();
+            dense = new float[n]; // n <= 8 x the mask's bytes: bounded by the file
             int k = 0;
             for (int i = 0; i < n; i++) {
                 if ((mask[i >>> 3] >>> (i & 7) & 1) != 0) {
@@ -298,6 +300,15 @@ public final class SparseWeights {
             Tensor idx = component(file, name + ".indices", new DType[] {DType.I16, DType.I32}, -1);
             int[] indices = idx.toIntArray();
             float[] values = component(file, name + ".values", new DType[] {DType.F32}, indices.length).toFloatArray();
+            // A CSR shape is only bounded by the metadata: refuse one that decodes to far more than its components
+            // hold (a real 99.9%-sparse layer is ~500x; a forged [1, 2e9] would ask for 8 GB).
+            long stored = 4L * (indptr.length + values.length) + (long) indices.length * idx.dtype().byteSize();
+            if (4L * n > MAX_EXPANSION * stored + (1L << 20)) {
+                throw new ModelFormatException(file.file(), name, -1, "sparse shape " + java.util.Arrays.toString(shape)
+                        + " decodes to " + 4L * n + " bytes from " + stored + " stored: more than " + MAX_EXPANSION
+                        + " times; the shape is wrong");
+            }
+            dense = new float[n];
             if (indptr[0] != 0 || indptr[rows] != indices.length) {
                 throw new ModelFormatException(file.file(), name + ".indptr", file.offset(name + ".indptr"), "must start at 0 "
                         + "and end at the " + indices.length + " entries, got " + indptr[0] + " and " + indptr[rows]);

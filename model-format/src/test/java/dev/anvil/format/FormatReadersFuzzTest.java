@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * Jazzer fuzz target for the two readers that take files from strangers: safetensors and {@code model.json}.
+ * Jazzer fuzz target for the readers that take files from strangers: safetensors (with the sparse weights of
+ * pruned models decoded) and {@code model.json}.
  * The first byte of an input picks the reader (even: safetensors, odd: model.json), the rest is the file. Either
  * reader may only ever answer {@link ModelFormatException}: any other exception, a hang or a runaway allocation
  * is a finding.
@@ -61,6 +62,11 @@ class FormatReadersFuzzTest {
                 }
             }
             r.metadata();
+            for (Tensor t : SparseWeights.decode(r).values()) { // pruned weights stored sparse: indices from strangers
+                if (t.numel() > 0) {
+                    t.toDoubleArray();
+                }
+            }
         }
     }
 }

@@ -129,4 +129,27 @@ class SparseWeightsTest {
             assertTrue(x.getMessage().contains("m.values") && x.getMessage().contains("[3]"), x.getMessage());
         }
     }
+
+    @Test
+    void refusesAForgedCsrShapeInsteadOfAllocatingIt() throws IOException {
+        Map<String, Tensor> forged = new LinkedHashMap<>();
+        forged.put("w.indptr", Tensor.fromArray(new int[] {0, 1}));
+        forged.put("w.indices", Tensor.fromArray(new int[] {0}));
+        forged.put("w.values", Tensor.fromArray(new float[] {1}));
+        Path f = tmp.resolve("forged.safetensors");
+        Safetensors.write(f, forged, Map.of(SparseWeights.METADATA_KEY,
+                "{\"w\":{\"layout\":\"csr\",\"shape\":[1,2000000000]}}"));
+        try (SafetensorsFile file = Safetensors.open(f)) {
+            var x = assertThrows(ModelFormatException.class, () -> SparseWeights.decode(file));
+            assertTrue(x.getMessage().contains("the shape is wrong"), x.getMessage());
+        }
+        // and a sparse index that names a tensor twice
+        Path g = tmp.resolve("dup.safetensors");
+        Safetensors.write(g, forged, Map.of(SparseWeights.METADATA_KEY,
+                "{\"w\":{\"layout\":\"csr\",\"shape\":[1,4]},\"w\":{\"layout\":\"csr\",\"shape\":[1,8]}}"));
+        try (SafetensorsFile file = Safetensors.open(g)) {
+            var x = assertThrows(ModelFormatException.class, () -> SparseWeights.decode(file));
+            assertTrue(x.getMessage().contains("appears twice"), x.getMessage());
+        }
+    }
 }
