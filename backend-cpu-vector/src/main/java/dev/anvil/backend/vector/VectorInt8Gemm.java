@@ -1,0 +1,194 @@
+package dev.anvil.backend.vector;
+
+import dev.anvil.spi.ComputePool;
+import dev.anvil.spi.Int8Gemm;
+import dev.anvil.spi.View;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The int8 product of {@link Int8Gemm} with the Vector API, which has no widening multiply-add (x86's
+ * {@code vpmaddwd}): values in [-127, 127] travel as 16-bit lanes, where one multiply gives two products per
+ * 32-bit lane and two such products of the same output add up without overflow (2 * 127^2 < 2^15). Each
+ * 32-bit lane then holds two signed 16-bit sums (lo, hi); instead of sign-extending both halves every step, a
+ * step adds {@code x ^ 0x8000} (making the low half an exact non-negative offset) into one accumulator and
+ * {@code x >> 16} (the exact high half) into another, and the two are untangled once at the end.
+ *
+ * <p>Weights are packed once by {@link #prepare}: per block of {@link #NRI} output channels, per pair of depth
+ * steps, the channels' two weights side by side (one 16-bit vector). Activations are quantized while they are
+ * packed, two rows of pairs at a time, so the kernel is a 2 x NRI register tile. (A taller tile needs more
+ * vector calls than C2 inlines into one loop, and the vectors then get boxed: measured 4x slower.)
+ */
+final class VectorInt8Gemm implements Int8Gemm {
+    private static final VectorSpecies<Short> SS = ShortVector.SPECIES_PREFERRED.withShape(VectorGemm.shape());
+    private static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED.withShape(VectorGemm.shape());
+    /** Output channels per micro-tile: one 32-bit lane each. */
+    static final int NRI = IS.length();
+    /** Rows per micro-tile. */
+    static final int MR = 2;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
+    /** Weights packed as described in the class comment; {@code pairs} is even (zero padded). */
+    private record Packed(int n, int k, int pairs, short[] b) implements Prepared {
+    }
+
+    @Override
+    public Prepared prepare(View w) {
+        Int8Gemm.checkWeights(w);
+        int n = w.shape()[0];
+        int k = w.shape()[1];
+        int pairs = roundUp((k + 1) / 2, 2);
+        int blocks = (n + NRI - 1) / NRI;
+        short[] b = new short[Math.multiplyExact(Math.multiplyExact(blocks, pairs), 2 * NRI)];
+        MemorySegment s = w.segment();
+        long base = w.offset();
+        for (int j = 0; j < n; j++) {
+            int block = j / NRI;
+            int lane = j % NRI;
+            for (int q = 0; q < k; q++) {
+                int o = (block * pairs + q / 2) * 2 * NRI + 2 * lane + (q & 1);
+                b[o] = s.get(ValueLayout.JAVA_BYTE, base + (long) j * k + q);
+            }
+        }
+        return new Packed(n, k, pairs, b);
+    }
+
+    @Override
+    public void gemm(View x, float xScale, Prepared prepared, View wScale, View bias, View out) {
+        if (!(prepared instanceof Packed w)) {
+            throw new IllegalArgumentException("int8 gemm: weights were prepared by another kernel ("
+                    + (prepared == null ? "none" : prepared.getClass().getSimpleName()) + "); prepare them with this one");
+        }
+        int m = Int8Gemm.checkGemm(x, xScale, w, wScale, bias, out);
+        if (m == 0) {
+            return;
+        }
+        int n = w.n();
+        int blocks = (n + NRI - 1) / NRI;
+        int rowTiles = (m + MR - 1) / MR;
+        double flopsPerTile = 2.0 * MR * NRI * w.k();
+        // split the rows when there are enough of them for every thread, else the output channels
+        boolean splitRows = rowTiles >= 4 * ComputePool.threads();
+        long items = splitRows ? rowTiles : blocks;
+        double flopsPerItem = flopsPerTile * (splitRows ? blocks : rowTiles);
+        long minChunk = (long) Math.ceil(VectorGemm.MIN_FLOPS_PER_THREAD / flopsPerItem);
+        ComputePool.parallelFor(items, minChunk, (from, to) -> {
+            if (splitRows) {
+                run(x, xScale, w, wScale, bias, out, (int) from * MR, (int) Math.min(m, to * MR), 0, blocks);
+            } else {
+                run(x, xScale, w, wScale, bias, out, 0, m, (int) from, (int) to);
+            }
+            return 0;
+        });
+    }
+
+    /** Rows [i0, i1) against channel blocks [c0, c1). */
+    private static void run(View x, float xScale, Packed w, View wScale, View bias, View out, int i0, int i1, int c0,
+                            int c1) {
+        int k = w.k();
+        int pairs = w.pairs();
+        int rows = i1 - i0;
+        int tiles = (rows + MR - 1) / MR;
+        // activations, quantized: per tile of MR rows, per depth pair, each row's pair as one int (lo = even step)
+        int[] a = new int[tiles * pairs * MR];
+        MemorySegment xs = x.segment();
+        float inv = 1f / xScale;
+        for (int r = 0; r < rows; r++) {
+            long src = x.offset() + (long) (i0 + r) * k;
+            int o = (r / MR) * pairs * MR + r % MR;
+            for (int q = 0; q < k; q += 2) {
+                int lo = Int8Gemm.quantize(xs.getAtIndex(F32, src + q), inv);
+                int hi = q + 1 < k ? Int8Gemm.quantize(xs.getAtIndex(F32, src + q + 1), inv) : 0;
+                a[o + (q / 2) * MR] = (hi << 16) | (lo & 0xFFFF);
+            }
+        }
+        float[] scale = new float[NRI];
+        float[] shift = new float[NRI];
+        int[] tile = new int[MR * NRI];
+        MemorySegment os = out.segment();
+        int n = w.n();
+        for (int cb = c0; cb < c1; cb++) {
+            int j0 = cb * NRI;
+            int cols = Math.min(NRI, n - j0);
+            for (int j = 0; j < cols; j++) {
+                scale[j] = xScale * wScale.segment().getAtIndex(F32, wScale.offset() + j0 + j);
+                shift[j] = bias == null ? 0f : bias.segment().getAtIndex(F32, bias.offset() + j0 + j);
+            }
+            int bo = cb * pairs * 2 * NRI;
+            for (int t = 0; t < tiles; t++) {
+                int r0 = t * MR;
+                int mr = Math.min(MR, rows - r0);
+                if (mr == 2) {
+                    kernel2(a, t * pairs * MR, w.b(), bo, pairs, tile);
+                } else {
+                    kernel1(a, t * pairs * MR, w.b(), bo, pairs, tile);
+                }
+                for (int r = 0; r < mr; r++) {
+                    long dst = out.offset() + (long) (i0 + r0 + r) * n + j0;
+                    for (int j = 0; j < cols; j++) {
+                        os.setAtIndex(F32, dst + j, (float) tile[r * NRI + j] * scale[j] + shift[j]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Two rows: {@code tile[r * NRI + j]} = the exact int32 dot product of row r with channel j of the block. */
+    private static void kernel2(int[] a, int ao, short[] b, int bo, int pairs, int[] tile) {
+        IntVector flip = IntVector.broadcast(IS, 0x8000);
+        IntVector f0 = IntVector.zero(IS);
+        IntVector g0 = f0;
+        IntVector f1 = f0;
+        IntVector g1 = f0;
+        int step = 2 * NRI;
+        for (int q = 0; q < pairs; q += 2) {
+            ShortVector b0 = ShortVector.fromArray(SS, b, bo + q * step);
+            ShortVector b1 = ShortVector.fromArray(SS, b, bo + (q + 1) * step);
+            int ai = ao + q * MR;
+            IntVector v = b0.mul(pair(a[ai])).add(b1.mul(pair(a[ai + MR]))).reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, flip);
+            f0 = f0.add(v);
+            g0 = g0.add(v.lanewise(VectorOperators.ASHR, 16));
+            v = b0.mul(pair(a[ai + 1])).add(b1.mul(pair(a[ai + MR + 1]))).reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, flip);
+            f1 = f1.add(v);
+            g1 = g1.add(v.lanewise(VectorOperators.ASHR, 16));
+        }
+        int offset = 0x8000 * (pairs / 2);
+        // f = 2^16 * sum(hi) + sum(lo) + offset (mod 2^32), g = sum(hi): sum(lo) + sum(hi) is exact
+        f0.sub(g0.lanewise(VectorOperators.LSHL, 16)).sub(offset).add(g0).intoArray(tile, 0);
+        f1.sub(g1.lanewise(VectorOperators.LSHL, 16)).sub(offset).add(g1).intoArray(tile, NRI);
+    }
+
+    /** One row (a single example, or the last of an odd count). */
+    private static void kernel1(int[] a, int ao, short[] b, int bo, int pairs, int[] tile) {
+        IntVector flip = IntVector.broadcast(IS, 0x8000);
+        IntVector f0 = IntVector.zero(IS);
+        IntVector g0 = f0;
+        int step = 2 * NRI;
+        for (int q = 0; q < pairs; q += 2) {
+            ShortVector b0 = ShortVector.fromArray(SS, b, bo + q * step);
+            ShortVector b1 = ShortVector.fromArray(SS, b, bo + (q + 1) * step);
+            int ai = ao + q * MR;
+            IntVector v = b0.mul(pair(a[ai])).add(b1.mul(pair(a[ai + MR]))).reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, flip);
+            f0 = f0.add(v);
+            g0 = g0.add(v.lanewise(VectorOperators.ASHR, 16));
+        }
+        int offset = 0x8000 * (pairs / 2);
+        f0.sub(g0.lanewise(VectorOperators.LSHL, 16)).sub(offset).add(g0).intoArray(tile, 0);
+    }
+
+    /** One row's two activations of a depth pair, repeated over every pair of 16-bit lanes. */
+    private static ShortVector pair(int packed) {
+        return IntVector.broadcast(IS, packed).reinterpretAsShorts();
+    }
+
+    private static int roundUp(int v, int m) {
+        return (v + m - 1) / m * m;
+    }
+}
