@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true,
         description = "Anvil: a deep-learning runtime for the JVM.",
         subcommands = {InfoCommand.class, BenchCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
-                InspectCommand.class,
+                InspectCommand.class, QuantizeCommand.class,
                 QuickstartCommand.class, PublishCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Backend choice: --backend, else -Danvil.backend, else ANVIL_BACKEND, else the available backend with",
@@ -113,7 +113,7 @@ public final class Main implements Callable<Integer> {
     /** Without a sub-command: a one-line usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, predict, inspect, publish, info, bench or help)");
+        throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, predict, inspect, quantize, publish, info, bench or help)");
     }
 
     /** The name given with {@code --backend}, or null. */
