@@ -5,6 +5,8 @@ import dev.anvil.spi.Int8Gemm;
 import dev.anvil.spi.View;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -26,6 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorInt8Gemm implements Int8Gemm {
     private static final VectorSpecies<Short> SS = ShortVector.SPECIES_PREFERRED.withShape(VectorGemm.shape());
     private static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED.withShape(VectorGemm.shape());
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.withShape(VectorGemm.shape());
     /** Output channels per micro-tile: one 32-bit lane each. */
     static final int NRI = IS.length();
     /** Rows per micro-tile. */
@@ -97,13 +100,12 @@ final class VectorInt8Gemm implements Int8Gemm {
         int[] a = new int[tiles * pairs * MR];
         MemorySegment xs = x.segment();
         float inv = 1f / xScale;
+        int[] row = new int[k + 1];
         for (int r = 0; r < rows; r++) {
-            long src = x.offset() + (long) (i0 + r) * k;
+            quantizeRow(xs, x.offset() + (long) (i0 + r) * k, k, inv, row);
             int o = (r / MR) * pairs * MR + r % MR;
             for (int q = 0; q < k; q += 2) {
-                int lo = Int8Gemm.quantize(xs.getAtIndex(F32, src + q), inv);
-                int hi = q + 1 < k ? Int8Gemm.quantize(xs.getAtIndex(F32, src + q + 1), inv) : 0;
-                a[o + (q / 2) * MR] = (hi << 16) | (lo & 0xFFFF);
+                a[o + (q / 2) * MR] = (row[q + 1] << 16) | (row[q] & 0xFFFF);
             }
         }
         float[] scale = new float[NRI];
@@ -135,6 +137,29 @@ final class VectorInt8Gemm implements Int8Gemm {
                 }
             }
         }
+    }
+
+    /**
+     * {@code q[0:k]} = the quantized row at element {@code src} of {@code xs}, and {@code q[k] = 0} (the padding
+     * of an odd depth). Rounds half to even like {@link Math#rint}: adding and subtracting 1.5 * 2^23 leaves a
+     * float of magnitude <= 127 rounded to an integer in IEEE arithmetic; NaN becomes 0 as in a Java cast.
+     */
+    private static void quantizeRow(MemorySegment xs, long src, int k, float inv, int[] q) {
+        FloatVector scale = FloatVector.broadcast(FS, inv);
+        FloatVector low = FloatVector.broadcast(FS, -127f);
+        FloatVector high = FloatVector.broadcast(FS, 127f);
+        FloatVector magic = FloatVector.broadcast(FS, 12582912f);
+        int lanes = FS.length();
+        int i = 0;
+        for (; i <= k - lanes; i += lanes) {
+            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (src + i) * Float.BYTES, ByteOrder.nativeOrder())
+                    .mul(scale).max(low).min(high).add(magic).sub(magic);
+            ((IntVector) v.convert(VectorOperators.F2I, 0)).intoArray(q, i);
+        }
+        for (; i < k; i++) {
+            q[i] = Int8Gemm.quantize(xs.getAtIndex(F32, src + i), inv);
+        }
+        q[k] = 0;
     }
 
     /** Two rows: {@code tile[r * NRI + j]} = the exact int32 dot product of row r with channel j of the block. */

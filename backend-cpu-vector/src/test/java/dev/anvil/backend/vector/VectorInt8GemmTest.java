@@ -119,6 +119,17 @@ class VectorInt8GemmTest {
     }
 
     @Test
+    void nonFiniteAndHalfwayInputsQuantizeLikeTheReference() {
+        Case c = random(3, 9, 21, 5, true);
+        double[] special = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e30, -1e30, 0.5, 1.5, 2.5, -0.5,
+            -2.5, 126.5, -126.5, 127.5, 3.4999, -0.0};
+        for (int i = 0; i < special.length; i++) {
+            put(c.x(), i * 4L, special[i]);
+        }
+        assertExact("special inputs", run(R, c, 1f), run(V, c, 1f));
+    }
+
+    @Test
     void rejectsBadOperandsBeforeRunning() {
         Case c = random(4, 5, 6, 3, true);
         Int8Gemm.Prepared w = V.prepare(c.w());
