@@ -76,7 +76,7 @@ record QuantizeReport(Path beforePackage, Path afterPackage, String calibration,
         Table s = new Table("", ">F32", ">INT8", ">CHANGE");
         s.add("test accuracy (" + testData + ")", pct(before.accuracy()), pct(after.accuracy()),
                 String.format(Locale.ROOT, "%+.2f points", 100 * (after.accuracy() - before.accuracy())));
-        s.add("weights file", InfoCommand.bytes(before.weightsBytes()), InfoCommand.bytes(after.weightsBytes()),
+        s.add("weights file", size(before.weightsBytes()), size(after.weightsBytes()),
                 String.format(Locale.ROOT, "%.2fx smaller", before.weightsBytes() / (double) after.weightsBytes()));
         s.add("parameters", String.format(Locale.ROOT, "%,d", before.parameters()),
                 String.format(Locale.ROOT, "%,d", after.parameters()), "");
@@ -89,6 +89,12 @@ record QuantizeReport(Path beforePackage, Path afterPackage, String calibration,
 
     private static String pct(double v) {
         return String.format(Locale.ROOT, "%.2f%%", 100 * v);
+    }
+
+    /** Bytes in KiB below 10 MiB (so a 4x change stays visible), else MiB. */
+    private static String size(long bytes) {
+        return bytes < 10L << 20 ? String.format(Locale.ROOT, "%,.1f KiB", bytes / 1024.0)
+                : String.format(Locale.ROOT, "%,.1f MiB", bytes / (1024.0 * 1024));
     }
 
     private static String rate(double v) {
