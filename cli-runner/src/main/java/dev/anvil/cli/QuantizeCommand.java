@@ -60,7 +60,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "PKG2", description = "Where to write the int8 package.")
     Path out;
 
-    @Option(names = "--quick", description = "Shorter speed measurements (noisier).")
+    @Option(names = "--quick", description = "Short speed measurements (noisy; for tests and smoke checks).")
     boolean quick;
 
     @Option(names = "--json", description = "Print the comparison as JSON.")
@@ -87,17 +87,17 @@ final class QuantizeCommand implements Callable<Integer> {
                 before.meta().classLabels().toArray(String[]::new), training(before, calib, calibSet.size(), calibration));
         SavedModel.Loaded after = SavedModel.load(out); // what eval, predict and serve will see
 
-        Stopwatch clock = quick ? new Stopwatch(20_000_000L, 30_000_000L, 3) : new Stopwatch(100_000_000L, 200_000_000L, 5);
+        Stopwatch clock = quick ? new Stopwatch(10_000_000L, 10_000_000L, 3) : new Stopwatch(100_000_000L, 200_000_000L, 5);
         double[] speedBefore = new double[2];
         double[] speedAfter = new double[2];
         int[] batchSizes = {1, 256};
         for (int i = 0; i < 2; i++) {
             Tensor x = new DataLoader(testSet, Math.min(batchSizes[i], testSet.size())).epoch(0).iterator().next().x();
             // both models warm before either is timed, then each timed twice, alternating; the faster run counts
-            long warmNanos = quick ? 200_000_000L : 1_500_000_000L;
+            long warmNanos = quick ? 50_000_000L : 1_500_000_000L;
             warm(before.model(), x, warmNanos);
             warm(after.model(), x, warmNanos);
-            for (int round = 0; round < 2; round++) {
+            for (int round = 0; round < (quick ? 1 : 2); round++) {
                 speedBefore[i] = Math.max(speedBefore[i], speed(before.model(), x, clock));
                 speedAfter[i] = Math.max(speedAfter[i], speed(after.model(), x, clock));
             }
