@@ -33,6 +33,10 @@ final class VectorInt8Gemm implements Int8Gemm {
     static final int NRI = IS.length();
     /** Rows per micro-tile. */
     static final int MR = 2;
+    /** Rows quantized at a time (a multiple of MR): their int rows take ROW_CHUNK * 4k bytes. */
+    static final int ROW_CHUNK = 64;
+    /** Packed weights swept by one chunk of rows before the next panel: half a 512 KiB L2. */
+    static final int PANEL_BYTES = 256 * 1024;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
     /** Weights packed as described in the class comment; {@code pairs} is even (zero padded). */
@@ -90,10 +94,11 @@ final class VectorInt8Gemm implements Int8Gemm {
     }
 
     /**
-     * Rows [i0, i1) against channel blocks [c0, c1), one tile of {@link #MR} rows at a time: the tile's activations
-     * are quantized and laid out as whole vectors (each row's depth pair repeated over the register), so the
-     * kernel loads them instead of broadcasting (fewer vector calls per step: measured 17% faster), then the tile
-     * meets every channel block.
+     * Rows [i0, i1) against channel blocks [c0, c1), in the BLIS order: {@link #ROW_CHUNK} rows are quantized at a
+     * time; for each panel of channel blocks whose packed weights fit in {@link #PANEL_BYTES} (so they stay in L2
+     * while every tile of the chunk passes), each tile of {@link #MR} rows is laid out as whole vectors (each
+     * row's depth pair repeated over the register, so the kernel loads instead of broadcasting: fewer vector
+     * calls per step, measured 17% faster) and meets every block of the panel.
      */
     private static void run(View x, float xScale, Packed w, View wScale, View bias, View out, int i0, int i1, int c0,
                             int c1) {
@@ -101,8 +106,9 @@ final class VectorInt8Gemm implements Int8Gemm {
         int pairs = w.pairs();
         int n = w.n();
         int lanes = SS.length();
+        int panel = Math.max(1, PANEL_BYTES / (pairs * lanes * Short.BYTES));
         short[] a = new short[pairs * MR * lanes];
-        int[][] rows = new int[MR][k + 1];
+        int[][] rows = new int[Math.min(ROW_CHUNK, i1 - i0) + MR][k + 1];
         float[] scale = new float[n];
         float[] shift = new float[n];
         for (int j = c0 * NRI; j < Math.min(n, c1 * NRI); j++) {
@@ -113,35 +119,38 @@ final class VectorInt8Gemm implements Int8Gemm {
         MemorySegment xs = x.segment();
         MemorySegment os = out.segment();
         float inv = 1f / xScale;
-        for (int r0 = i0; r0 < i1; r0 += MR) {
-            int mr = Math.min(MR, i1 - r0);
-            for (int r = 0; r < MR; r++) {
-                if (r < mr) {
-                    quantizeRow(xs, x.offset() + (long) (r0 + r) * k, k, inv, rows[r]);
-                } else {
-                    java.util.Arrays.fill(rows[r], 0);
-                }
+        for (int chunk = i0; chunk < i1; chunk += ROW_CHUNK) {
+            int count = Math.min(ROW_CHUNK, i1 - chunk);
+            for (int r = 0; r < count; r++) {
+                quantizeRow(xs, x.offset() + (long) (chunk + r) * k, k, inv, rows[r]);
             }
-            for (int q = 0; q < pairs; q++) {
-                for (int r = 0; r < MR; r++) {
-                    int[] row = rows[r];
-                    int packed = 2 * q < k ? (row[2 * q + 1] << 16) | (row[2 * q] & 0xFFFF) : 0;
-                    IntVector.broadcast(IS, packed).reinterpretAsShorts().intoArray(a, (q * MR + r) * lanes);
-                }
-            }
-            for (int cb = c0; cb < c1; cb++) {
-                int j0 = cb * NRI;
-                int cols = Math.min(NRI, n - j0);
-                int bo = cb * pairs * 2 * NRI;
-                if (mr == 2) {
-                    kernel2(a, w.b(), bo, pairs, tile);
-                } else {
-                    kernel1(a, w.b(), bo, pairs, tile);
-                }
-                for (int r = 0; r < mr; r++) {
-                    long dst = out.offset() + (long) (r0 + r) * n + j0;
-                    for (int j = 0; j < cols; j++) {
-                        os.setAtIndex(F32, dst + j, (float) tile[r * NRI + j] * scale[j0 + j] + shift[j0 + j]);
+            java.util.Arrays.fill(rows[count], 0); // the partner of an odd last row
+            for (int p0 = c0; p0 < c1; p0 += panel) {
+                int p1 = Math.min(c1, p0 + panel);
+                for (int t = 0; t < count; t += MR) {
+                    int mr = Math.min(MR, count - t);
+                    for (int q = 0; q < pairs; q++) {
+                        for (int r = 0; r < MR; r++) {
+                            int[] row = rows[t + Math.min(r, mr)];
+                            int packed = 2 * q < k ? (row[2 * q + 1] << 16) | (row[2 * q] & 0xFFFF) : 0;
+                            IntVector.broadcast(IS, packed).reinterpretAsShorts().intoArray(a, (q * MR + r) * lanes);
+                        }
+                    }
+                    for (int cb = p0; cb < p1; cb++) {
+                        int j0 = cb * NRI;
+                        int cols = Math.min(NRI, n - j0);
+                        int bo = cb * pairs * 2 * NRI;
+                        if (mr == 2) {
+                            kernel2(a, w.b(), bo, pairs, tile);
+                        } else {
+                            kernel1(a, w.b(), bo, pairs, tile);
+                        }
+                        for (int r = 0; r < mr; r++) {
+                            long dst = out.offset() + (long) (chunk + t + r) * n + j0;
+                            for (int j = 0; j < cols; j++) {
+                                os.setAtIndex(F32, dst + j, (float) tile[r * NRI + j] * scale[j0 + j] + shift[j0 + j]);
+                            }
+                        }
                     }
                 }
             }

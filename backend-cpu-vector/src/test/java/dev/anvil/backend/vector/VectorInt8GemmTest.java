@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.anvil.DType;
 import dev.anvil.spi.Int8Gemm;
 import dev.anvil.spi.View;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -30,11 +31,12 @@ class VectorInt8GemmTest {
         View w = empty(VEC, DType.I8, n, k);
         View s = empty(VEC, DType.F32, n);
         View b = withBias ? empty(VEC, DType.F32, n) : null;
+        // written straight into the (contiguous) segments: the fixture's per-element put is slow for big cases
         for (int i = 0; i < m * k; i++) {
-            put(x, i, r.nextGaussian() * 2);   // with a step of 3/127, a few values clip
+            x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextGaussian() * 2)); // with a step of 3/127, a few clip
         }
         for (int i = 0; i < n * k; i++) {
-            put(w, i, r.nextInt(-127, 128));
+            w.segment().set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt(-127, 128));
         }
         for (int j = 0; j < n; j++) {
             put(s, j, 0.001 + r.nextDouble() * 0.01);
@@ -75,6 +77,12 @@ class VectorInt8GemmTest {
         assertExact("row split", run(R, rows, 0.05f), run(V, rows, 0.05f));
         Case channels = random(3, 1100, 517, 8, true);
         assertExact("channel split", run(R, channels, 0.05f), run(V, channels, 0.05f));
+        // little work per row tile, so each thread gets more than one chunk of rows
+        Case chunks = random(130, 8, 1100, 9, true);
+        assertExact("row chunks", run(R, chunks, 0.05f), run(V, chunks, 0.05f));
+        // deep enough that a panel of weights holds a single channel block
+        Case panels = random(4, 24, 9001, 10, true);
+        assertExact("weight panels", run(R, panels, 0.05f), run(V, panels, 0.05f));
     }
 
     @Test
