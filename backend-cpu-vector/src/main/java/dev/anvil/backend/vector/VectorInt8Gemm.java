@@ -108,7 +108,7 @@ final class VectorInt8Gemm implements Int8Gemm {
         int lanes = SS.length();
         int panel = Math.max(1, PANEL_BYTES / (pairs * lanes * Short.BYTES));
         short[] a = new short[pairs * MR * lanes];
-        int[][] rows = new int[Math.min(ROW_CHUNK, i1 - i0) + MR][k + 1];
+        int[][] rows = new int[Math.min(ROW_CHUNK, i1 - i0)][k + 1];
         float[] scale = new float[n];
         float[] shift = new float[n];
         for (int j = c0 * NRI; j < Math.min(n, c1 * NRI); j++) {
@@ -124,18 +124,11 @@ final class VectorInt8Gemm implements Int8Gemm {
             for (int r = 0; r < count; r++) {
                 quantizeRow(xs, x.offset() + (long) (chunk + r) * k, k, inv, rows[r]);
             }
-            java.util.Arrays.fill(rows[count], 0); // the partner of an odd last row
             for (int p0 = c0; p0 < c1; p0 += panel) {
                 int p1 = Math.min(c1, p0 + panel);
                 for (int t = 0; t < count; t += MR) {
                     int mr = Math.min(MR, count - t);
-                    for (int q = 0; q < pairs; q++) {
-                        for (int r = 0; r < MR; r++) {
-                            int[] row = rows[t + Math.min(r, mr)];
-                            int packed = 2 * q < k ? (row[2 * q + 1] << 16) | (row[2 * q] & 0xFFFF) : 0;
-                            IntVector.broadcast(IS, packed).reinterpretAsShorts().intoArray(a, (q * MR + r) * lanes);
-                        }
-                    }
+                    expand(rows[t], rows[t + mr - 1], mr, pairs, k, a);
                     for (int cb = p0; cb < p1; cb++) {
                         int j0 = cb * NRI;
                         int cols = Math.min(NRI, n - j0);
@@ -152,6 +145,29 @@ final class VectorInt8Gemm implements Int8Gemm {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Lays out a tile's activations for the kernels: per depth pair q, per row r, the pair (row[2q], row[2q+1])
+     * repeated over one 16-bit vector; zeros for the padding pairs and for a missing second row. Scalar on
+     * purpose: it runs once per tile, and kept free of vector calls it is cheap even before the JIT compiles it
+     * (vector calls in a loop that is not yet compiled cost microseconds each).
+     */
+    private static void expand(int[] row0, int[] row1, int mr, int pairs, int k, short[] a) {
+        int lanes = SS.length();
+        for (int q = 0; q < pairs; q++) {
+            for (int r = 0; r < MR; r++) {
+                int[] row = r == 0 ? row0 : row1;
+                boolean real = 2 * q < k && r < mr;
+                short lo = real ? (short) row[2 * q] : 0;
+                short hi = real ? (short) row[2 * q + 1] : 0;
+                int o = (q * MR + r) * lanes;
+                for (int l = 0; l < lanes; l += 2) {
+                    a[o + l] = lo;
+                    a[o + l + 1] = hi;
                 }
             }
         }
