@@ -107,7 +107,8 @@ final class VectorInt8Gemm implements Int8Gemm {
         int n = w.n();
         int lanes = SS.length();
         int panel = Math.max(1, PANEL_BYTES / (pairs * lanes * Short.BYTES));
-        short[] a = new short[pairs * MR * lanes];
+        short[] a = i1 - i0 >= MR ? new short[pairs * MR * lanes] : null;
+        int[] single = new int[pairs];
         int[][] rows = new int[Math.min(ROW_CHUNK, i1 - i0)][k + 1];
         float[] scale = new float[n];
         float[] shift = new float[n];
@@ -128,7 +129,11 @@ final class VectorInt8Gemm implements Int8Gemm {
                 int p1 = Math.min(c1, p0 + panel);
                 for (int t = 0; t < count; t += MR) {
                     int mr = Math.min(MR, count - t);
-                    expand(rows[t], rows[t + mr - 1], mr, pairs, k, a);
+                    if (mr == 2) {
+                        expand(rows[t], rows[t + 1], pairs, k, a);
+                    } else {
+                        pack(rows[t], pairs, k, single);
+                    }
                     for (int cb = p0; cb < p1; cb++) {
                         int j0 = cb * NRI;
                         int cols = Math.min(NRI, n - j0);
@@ -136,7 +141,7 @@ final class VectorInt8Gemm implements Int8Gemm {
                         if (mr == 2) {
                             kernel2(a, w.b(), bo, pairs, tile);
                         } else {
-                            kernel1(a, w.b(), bo, pairs, tile);
+                            kernel1(single, w.b(), bo, pairs, tile);
                         }
                         for (int r = 0; r < mr; r++) {
                             long dst = out.offset() + (long) (chunk + t + r) * n + j0;
@@ -151,25 +156,33 @@ final class VectorInt8Gemm implements Int8Gemm {
     }
 
     /**
-     * Lays out a tile's activations for the kernels: per depth pair q, per row r, the pair (row[2q], row[2q+1])
-     * repeated over one 16-bit vector; zeros for the padding pairs and for a missing second row. Scalar on
-     * purpose: it runs once per tile, and kept free of vector calls it is cheap even before the JIT compiles it
-     * (vector calls in a loop that is not yet compiled cost microseconds each).
+     * Lays out a two-row tile for {@link #kernel2}: per depth pair q, per row, the pair (row[2q], row[2q+1])
+     * repeated over one 16-bit vector; zeros for the padding pairs. Scalar on purpose: kept free of vector calls
+     * it is cheap even before the JIT compiles it (vector calls in a loop not yet compiled cost microseconds each).
      */
-    private static void expand(int[] row0, int[] row1, int mr, int pairs, int k, short[] a) {
+    private static void expand(int[] row0, int[] row1, int pairs, int k, short[] a) {
         int lanes = SS.length();
         for (int q = 0; q < pairs; q++) {
             for (int r = 0; r < MR; r++) {
                 int[] row = r == 0 ? row0 : row1;
-                boolean real = 2 * q < k && r < mr;
-                short lo = real ? (short) row[2 * q] : 0;
-                short hi = real ? (short) row[2 * q + 1] : 0;
+                short lo = 2 * q < k ? (short) row[2 * q] : 0;
+                short hi = 2 * q < k ? (short) row[2 * q + 1] : 0;
                 int o = (q * MR + r) * lanes;
                 for (int l = 0; l < lanes; l += 2) {
                     a[o + l] = lo;
                     a[o + l + 1] = hi;
                 }
             }
+        }
+    }
+
+    /**
+     * A single row for {@link #kernel1}: each depth pair as one int (low half the even step), broadcast by the
+     * kernel. For one row, writing the repeated vectors would cost more than the broadcasts save.
+     */
+    private static void pack(int[] row, int pairs, int k, int[] out) {
+        for (int q = 0; q < pairs; q++) {
+            out[q] = 2 * q < k ? (row[2 * q + 1] << 16) | (row[2 * q] & 0xFFFF) : 0;
         }
     }
 
@@ -226,8 +239,8 @@ final class VectorInt8Gemm implements Int8Gemm {
         f1.sub(g1.lanewise(VectorOperators.LSHL, 16)).sub(offset).add(g1).intoArray(tile, NRI);
     }
 
-    /** The first row only (a single example, or the last of an odd count). */
-    private static void kernel1(short[] a, short[] b, int bo, int pairs, int[] tile) {
+    /** One row (a single example, or the last of an odd count), its depth pairs packed by {@link #pack}. */
+    private static void kernel1(int[] a, short[] b, int bo, int pairs, int[] tile) {
         IntVector flip = IntVector.broadcast(IS, 0x8000);
         IntVector f0 = IntVector.zero(IS);
         IntVector g0 = f0;
@@ -235,9 +248,9 @@ final class VectorInt8Gemm implements Int8Gemm {
         for (int q = 0; q < pairs; q += 2) {
             ShortVector b0 = ShortVector.fromArray(SS, b, bo + q * lanes);
             ShortVector b1 = ShortVector.fromArray(SS, b, bo + (q + 1) * lanes);
-            int ai = q * MR * lanes;
-            IntVector v = b0.mul(ShortVector.fromArray(SS, a, ai)).add(b1.mul(ShortVector.fromArray(SS, a, ai + MR * lanes)))
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, flip);
+            ShortVector a0 = IntVector.broadcast(IS, a[q]).reinterpretAsShorts();
+            ShortVector a1 = IntVector.broadcast(IS, a[q + 1]).reinterpretAsShorts();
+            IntVector v = b0.mul(a0).add(b1.mul(a1)).reinterpretAsInts().lanewise(VectorOperators.XOR, flip);
             f0 = f0.add(v);
             g0 = g0.add(v.lanewise(VectorOperators.ASHR, 16));
         }
