@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true,
         description = "Anvil: a deep-learning runtime for the JVM.",
         subcommands = {InfoCommand.class, BenchCommand.class, ReportCommand.class, TrainCommand.class, EvalCommand.class,
-                PredictCommand.class, InspectCommand.class, PruneCommand.class, DistillCommand.class,
+                PredictCommand.class, InspectCommand.class, PruneCommand.class, QuantizeCommand.class, DistillCommand.class,
                 QuickstartCommand.class, PublishCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Backend choice: --backend, else -Danvil.backend, else ANVIL_BACKEND, else the available backend with",
@@ -114,7 +114,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(), "missing sub-command (quickstart, train, eval, predict, inspect, "
-                + "prune, distill, publish, serve, info, bench, report or help)");
+                + "prune, quantize, distill, publish, serve, info, bench, report or help)");
     }
 
     /** The name given with {@code --backend}, or null. */

@@ -19,6 +19,8 @@ import dev.anvil.nn.ReLU;
 import dev.anvil.nn.Sequential;
 import dev.anvil.nn.Sigmoid;
 import dev.anvil.nn.Tanh;
+import dev.anvil.quantize.QuantizedConv2d;
+import dev.anvil.quantize.QuantizedLinear;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,8 +101,11 @@ final class ModelSpec {
                 case "batchnorm1d" -> new BatchNorm1d(num(l, "features", i));
                 case "batchnorm2d" -> new BatchNorm2d(num(l, "channels", i));
                 case "layernorm" -> new LayerNorm(num(l, "features", i));
+                case "linear_int8" -> new QuantizedLinear(num(l, "in", i), num(l, "out", i));
+                case "conv2d_int8" -> new QuantizedConv2d(num(l, "in", i), num(l, "out", i), num(l, "kernel", i),
+                        opt(l, "stride", 1), opt(l, "padding", 0));
                 default -> throw new IllegalArgumentException("model layer " + i + ": unknown type '" + type + "' (known: flatten, "
-                        + "linear, relu, gelu, tanh, sigmoid, conv2d, maxpool2d, avgpool2d, dropout, batchnorm1d, batchnorm2d, layernorm)");
+                        + "linear, relu, gelu, tanh, sigmoid, conv2d, maxpool2d, avgpool2d, dropout, batchnorm1d, batchnorm2d, layernorm, linear_int8, conv2d_int8)");
             });
         }
         return new Sequential(out);

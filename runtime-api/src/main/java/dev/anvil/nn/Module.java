@@ -112,6 +112,21 @@ public abstract class Module {
                 e.getValue().copyFrom(src);
             }
         }
+        notifyStateLoaded();
+    }
+
+    /**
+     * Called on this module and its children after {@link #loadStateDict} replaced their values: modules that
+     * keep data derived from their tensors (packed weights, for example) drop it here.
+     */
+    protected void stateLoaded() {
+    }
+
+    private void notifyStateLoaded() {
+        stateLoaded();
+        for (Module m : children.values()) {
+            m.notifyStateLoaded();
+        }
     }
 
     /** Child modules in order. */

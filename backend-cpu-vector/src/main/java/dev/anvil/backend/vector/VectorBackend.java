@@ -13,6 +13,7 @@ import dev.anvil.spi.DeviceInfo;
 import dev.anvil.spi.GemmSpec;
 import dev.anvil.spi.HostBackend;
 import dev.anvil.spi.HostStorage;
+import dev.anvil.spi.Int8Gemm;
 import dev.anvil.spi.MemoryStats;
 import dev.anvil.spi.ReduceOp;
 import dev.anvil.spi.Storage;
@@ -159,6 +160,7 @@ public final class VectorBackend extends HostBackend {
 
     private final AdamStep adam = new VectorAdam();
     private final MaxPool maxPool = new MaxPoolLoops(true);
+    private final Int8Gemm int8Gemm = new VectorInt8Gemm();
 
     @Override
     public <T> Optional<T> kernel(Class<T> type) {
@@ -170,6 +172,9 @@ public final class VectorBackend extends HostBackend {
         }
         if (type == MaxPool.class) {
             return Optional.of(type.cast(maxPool));
+        }
+        if (type == Int8Gemm.class) {
+            return Optional.of(type.cast(int8Gemm));
         }
         return Optional.empty();
     }

@@ -9,6 +9,7 @@ import dev.anvil.spi.GemmSpec;
 import dev.anvil.spi.HostAccess;
 import dev.anvil.spi.HostBackend;
 import dev.anvil.spi.HostStorage;
+import dev.anvil.spi.Int8Gemm;
 import dev.anvil.spi.Layout;
 import dev.anvil.spi.MemoryStats;
 import dev.anvil.spi.ReduceOp;
@@ -417,5 +418,13 @@ public final class ReferenceBackend extends HostBackend {
                 }
             }
         }
+    }
+
+    private final Int8Gemm int8Gemm = new ReferenceInt8Gemm();
+
+    /** The portable int8 product ({@link Int8Gemm}); other fused kernels are composed by the API. */
+    @Override
+    public <T> java.util.Optional<T> kernel(Class<T> type) {
+        return type == Int8Gemm.class ? java.util.Optional.of(type.cast(int8Gemm)) : java.util.Optional.empty();
     }
 }
