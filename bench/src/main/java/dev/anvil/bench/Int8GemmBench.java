@@ -31,6 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * rescale and bias); {@code f32} is {@link Linear}. Work per call: {@code batch * size^2} multiply-adds, reported
  * as the {@code multiplyAdds} counter (a rate: per second; GOP/s = 2 * multiplyAdds / 1e9) next to calls per second.
  *
+ * <p>As a {@link Workload} it declares {@code 2 * batch * size^2} operations, so {@code anvil report} shows it.
+ *
  * <p>{@code bench/run -p backend=cpu-vector -p batch=256 Int8GemmBench} compares the two in one run.
  */
 @State(Scope.Benchmark)
@@ -39,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class Int8GemmBench {
+public class Int8GemmBench implements Workload {
     @Param({"reference", "cpu-vector", "openblas"})
     public String backend;
 
@@ -57,8 +59,14 @@ public class Int8GemmBench {
     /** The work done, counted per call so JMH reports it as a rate. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Work {
+    public static class Counters {
         public long multiplyAdds;
+    }
+
+    /** Two operations per multiply-add, int8 or F32, so the report shows both in G(FL)OP/s on one scale. */
+    @Override
+    public Work work(String method) {
+        return Work.flops(2.0 * batch * size * size);
     }
 
     @Setup(Level.Trial)
@@ -73,7 +81,7 @@ public class Int8GemmBench {
     }
 
     @Benchmark
-    public Tensor int8(Work work) {
+    public Tensor int8(Counters work) {
         work.multiplyAdds += (long) batch * size * size;
         try (var _ = Backends.use(target); var _ = Autograd.noGrad(); var _ = MemoryScope.open("int8")) {
             return int8.forward(x);
@@ -81,7 +89,7 @@ public class Int8GemmBench {
     }
 
     @Benchmark
-    public Tensor f32(Work work) {
+    public Tensor f32(Counters work) {
         work.multiplyAdds += (long) batch * size * size;
         try (var _ = Backends.use(target); var _ = Autograd.noGrad(); var _ = MemoryScope.open("f32")) {
             return f32.forward(x);

@@ -129,7 +129,9 @@ public record Suite(String name, int warmups, int warmupMillis, int iterations, 
                 .add("Conv2dBench", "forward", Backends.ANVIL, "layer=1x32x28,32x64x14", "batch=16")
                 .add("MlpBench", "trainStep", Backends.ANVIL, "batch=128")
                 .add("MlpBench", "infer", Backends.ANVIL, "batch=1,256")
-                .add("CnnBench", "trainStep", Backends.ANVIL, "batch=16");
+                .add("CnnBench", "trainStep", Backends.ANVIL, "batch=16")
+                .add("Int8GemmBench", "int8", Backends.ANVIL, "size=256", "batch=1,256")
+                .add("Int8GemmBench", "f32", Backends.ANVIL, "size=256", "batch=1,256");
         return new Suite("quick", 3, 200, 4, 200, 0, b.entries);
     }
 
@@ -151,7 +153,9 @@ public record Suite(String name, int warmups, int warmupMillis, int iterations, 
                 .add("Conv2dBench", "forward", Backends.ANVIL, "layer=1x32x28,32x64x14", "batch=1,64")
                 .add("MlpBench", "trainStep", Backends.ANVIL, "batch=128,256")
                 .add("MlpBench", "infer", Backends.ANVIL, "batch=1,128,256")
-                .add("CnnBench", "trainStep", Backends.ANVIL, "batch=32,64");
+                .add("CnnBench", "trainStep", Backends.ANVIL, "batch=32,64")
+                .add("Int8GemmBench", "int8", Backends.ANVIL, "size=256,512,1024", "batch=1,256")
+                .add("Int8GemmBench", "f32", Backends.ANVIL, "size=256,512,1024", "batch=1,256");
         return new Suite("full", 5, 1000, 5, 1000, 1, b.entries);
     }
 
@@ -171,7 +175,9 @@ public record Suite(String name, int warmups, int warmupMillis, int iterations, 
                 .add("Conv2dBench", "forward", Backends.ANVIL, "layer=1x4x8", "batch=2")
                 .add("MlpBench", "trainStep", Backends.ANVIL, "batch=2")
                 .add("MlpBench", "infer", Backends.ANVIL, "batch=1")
-                .add("CnnBench", "trainStep", Backends.ANVIL, "batch=1");
+                .add("CnnBench", "trainStep", Backends.ANVIL, "batch=1")
+                .add("Int8GemmBench", "int8", Backends.ANVIL, "size=16", "batch=1")
+                .add("Int8GemmBench", "f32", Backends.ANVIL, "size=16", "batch=1");
         return new Suite("smoke", 1, 20, 2, 20, 0, b.entries);
     }
 
