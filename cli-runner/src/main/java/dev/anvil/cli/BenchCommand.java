@@ -307,9 +307,9 @@ final class BenchCommand implements Callable<Integer> {
         FileBench.Case c = null;
         try (var _ = Backends.use(target.backend()); var _ = MemoryScope.open("bench " + op + " " + size)) {
             c = FileBench.prepare(op, size, scratch);
-            Stopwatch.Timing t = stopwatch.time(c.call());
-            return new Result(op, size, target.backend().name(), null, op.bytes(size) / (t.nanosPerCall() / 1e9) / 1e9,
-                    t.nanosPerCall() / 1e6, null, null);
+            double nanos = FileBench.nanosPerCall(c, stopwatch.measurements(), stopwatch.targetNanos());
+            return new Result(op, size, target.backend().name(), null, op.bytes(size) / (nanos / 1e9) / 1e9, nanos / 1e6,
+                    null, null);
         } catch (RuntimeException e) {
             return new Result(op, size, target.backend().name(), null, null, null, null,
                     e.getClass().getSimpleName() + ": " + Main.oneLine(e.getMessage()));
