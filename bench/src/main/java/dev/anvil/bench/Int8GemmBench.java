@@ -10,7 +10,6 @@ import dev.anvil.quantize.QuantizedLinear;
 import dev.anvil.spi.Backend;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,8 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The int8 product of post-training quantization next to the F32 one it replaces, on the same shapes: a layer
  * of {@code size} inputs and outputs applied to {@code batch} rows ({@code [batch, size] x [size, size]^T} plus
  * bias). {@code int8} is {@link QuantizedLinear} (activation quantization, int8 x int8 -> int32 product, fused
- * rescale and bias); {@code f32} is {@link Linear}. Work per call: {@code batch * size^2} multiply-adds, reported
- * as the {@code multiplyAdds} counter (a rate: per second; GOP/s = 2 * multiplyAdds / 1e9) next to calls per second.
+ * rescale and bias); {@code f32} is {@link Linear}. Work per call: {@code batch * size^2} multiply-adds.
  *
  * <p>As a {@link Workload} it declares {@code 2 * batch * size^2} operations, so {@code anvil report} shows it.
  *
@@ -56,13 +54,6 @@ public class Int8GemmBench implements Workload {
     private QuantizedLinear int8;
     private Tensor x;
 
-    /** The work done, counted per call so JMH reports it as a rate. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Counters {
-        public long multiplyAdds;
-    }
-
     /** Two operations per multiply-add, int8 or F32, so the report shows both in G(FL)OP/s on one scale. */
     @Override
     public Work work(String method) {
@@ -81,16 +72,14 @@ public class Int8GemmBench implements Workload {
     }
 
     @Benchmark
-    public Tensor int8(Counters work) {
-        work.multiplyAdds += (long) batch * size * size;
+    public Tensor int8() {
         try (var _ = Backends.use(target); var _ = Autograd.noGrad(); var _ = MemoryScope.open("int8")) {
             return int8.forward(x);
         }
     }
 
     @Benchmark
-    public Tensor f32(Counters work) {
-        work.multiplyAdds += (long) batch * size * size;
+    public Tensor f32() {
         try (var _ = Backends.use(target); var _ = Autograd.noGrad(); var _ = MemoryScope.open("f32")) {
             return f32.forward(x);
         }

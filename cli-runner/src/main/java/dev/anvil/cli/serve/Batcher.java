@@ -78,6 +78,16 @@ final class Batcher implements AutoCloseable {
         }
     }
 
+    /** One forward pass on the calling thread, without queueing, with its metrics. */
+    private float[] forwardHere(float[] x, int n) {
+        long t0 = System.nanoTime();
+        metrics.queue().observe(0);
+        float[] y = forward(x, n);
+        metrics.batchSize().observe(n);
+        metrics.compute().observe(System.nanoTime() - t0);
+        return y;
+    }
+
     /** Announces a request for this version that is being read; pair with {@link #run} or {@link #abandon}. */
     void arriving() {
         arriving.incrementAndGet();
@@ -96,12 +106,7 @@ final class Batcher implements AutoCloseable {
                 throw new HttpError(429, "too many requests in flight (" + settings.maxQueue() + ", --max-queue); retry later");
             }
             try {
-                long t0 = System.nanoTime();
-                metrics.queue().observe(0);
-                float[] y = forward(x, n);
-                metrics.batchSize().observe(n);
-                metrics.compute().observe(System.nanoTime() - t0);
-                return y;
+                return forwardHere(x, n);
             } finally {
                 inline.release();
             }
@@ -110,12 +115,7 @@ final class Batcher implements AutoCloseable {
             // nothing waits and a compute slot is free: run on this thread, sparing a lone client two thread hand-offs
             arriving.decrementAndGet();
             try {
-                long t0 = System.nanoTime();
-                metrics.queue().observe(0);
-                float[] y = forward(x, n);
-                metrics.batchSize().observe(n);
-                metrics.compute().observe(System.nanoTime() - t0);
-                return y;
+                return forwardHere(x, n);
             } finally {
                 running.release();
             }
