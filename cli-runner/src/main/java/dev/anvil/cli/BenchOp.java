@@ -49,11 +49,6 @@ enum BenchOp {
         double flops(int n) {
             return 2.0 * n * n * n;
         }
-
-        @Override
-        double bytes(int n) {
-            return Double.NaN;
-        }
     },
     /** Elementwise F32 {@code a + b} over n elements: reads 2, writes 1, so 3 * 4n bytes. */
     ADD(List.of(1 << 20, 1 << 24)) {
@@ -97,64 +92,19 @@ enum BenchOp {
     },
 
     /** A training epoch of the MLP 784-256-128-10 with Adam; size = batch size; reports samples/s. */
-    MLP_TRAIN_EPOCH(List.of(128)) {
-        @Override
-        Supplier<Tensor> prepare(int size) {
-            return null;
-        }
-
-        @Override
-        double bytes(int size) {
-            return Double.NaN;
-        }
-    },
+    MLP_TRAIN_EPOCH(List.of(128)),
     /** A training epoch of the CNN (conv 32, pool, conv 64, pool, dense 128, dense 10) with Adam; size = batch size. */
-    CNN_TRAIN_EPOCH(List.of(128)) {
-        @Override
-        Supplier<Tensor> prepare(int size) {
-            return null;
-        }
-
-        @Override
-        double bytes(int size) {
-            return Double.NaN;
-        }
-    },
+    CNN_TRAIN_EPOCH(List.of(128)),
     /** MLP inference under noGrad; size = batch size; reports p50, p99 latency and samples/s. */
-    MLP_INFER(List.of(1, 256)) {
-        @Override
-        Supplier<Tensor> prepare(int size) {
-            return null;
-        }
-
-        @Override
-        double bytes(int size) {
-            return Double.NaN;
-        }
-    },
+    MLP_INFER(List.of(1, 256)),
     /** The model server under in-process HTTP load (see {@link ServeBench}); size = instances per request. */
-    SERVE(List.of(1, 32)) {
-        @Override
-        Supplier<Tensor> prepare(int size) {
-            return null;
-        }
-
-        @Override
-        double bytes(int size) {
-            return Double.NaN;
-        }
-    },
+    SERVE(List.of(1, 32)),
 
     /**
      * Opening a safetensors file of size bytes (F32, {@value FileBench#TENSORS} tensors) that is in the page
      * cache: map, validate, a host view per tensor, close. GB/s is the file size over that time.
      */
     LOAD(List.of(400_000_000)) {
-        @Override
-        Supplier<Tensor> prepare(int size) {
-            return null;
-        }
-
         @Override
         double bytes(int size) {
             return size;
@@ -163,22 +113,12 @@ enum BenchOp {
     /** Writing that file atomically, left in the page cache (no fsync). */
     SAVE(List.of(400_000_000)) {
         @Override
-        Supplier<Tensor> prepare(int size) {
-            return null;
-        }
-
-        @Override
         double bytes(int size) {
             return size;
         }
     },
     /** Writing that file atomically and durably (fsync before the rename), as model packages are saved. */
     SAVE_DURABLE(List.of(400_000_000)) {
-        @Override
-        Supplier<Tensor> prepare(int size) {
-            return null;
-        }
-
         @Override
         double bytes(int size) {
             return size;
@@ -206,9 +146,12 @@ enum BenchOp {
 
     /**
      * Allocates the inputs of one case on the current backend, in the current memory scope, and returns the
-     * call to time (which allocates its output in whatever scope is current when it runs).
+     * call to time (which allocates its output in whatever scope is current when it runs). Kernel cases only:
+     * the whole-model and file cases are measured by {@link ModelBench}, {@link ServeBench} and {@link FileBench}.
      */
-    abstract Supplier<Tensor> prepare(int size);
+    Supplier<Tensor> prepare(int size) {
+        throw new UnsupportedOperationException(this + " is not a kernel case");
+    }
 
     /**
      * The same case through a library called directly on the current backend's buffers ({@code openblas-raw}),
@@ -229,7 +172,9 @@ enum BenchOp {
     }
 
     /** Bytes one call must move, or NaN when GB/s is not meaningful. */
-    abstract double bytes(int size);
+    double bytes(int size) {
+        return Double.NaN;
+    }
 
     List<Integer> defaultSizes() {
         return defaultSizes;

@@ -54,16 +54,16 @@ public final class SuiteRunner {
         Files.createDirectories(workDir);
         Path log = workDir.resolve("jmh.log");
         Files.writeString(log, "");
-        List<Suite.Entry> todo = new ArrayList<>();
+        List<Suite.Entry> pending = new ArrayList<>();
         for (Suite.Entry e : suite.entries()) {
             if (!(e.backends() == Suite.Backends.ANVIL && e.filter(backends).isEmpty()
                     || e.backends() == Suite.Backends.RAW && e.filter(raw).isEmpty())) {
-                todo.add(e);
+                pending.add(e);
             }
         }
         JsonArray all = new JsonArray();
         int n = 0;
-        for (Suite.Entry e : todo) {
+        for (Suite.Entry e : pending) {
             n++;
             List<String> backendValues = switch (e.backends()) {
                 case ANVIL -> e.filter(backends);
@@ -75,7 +75,7 @@ public final class SuiteRunner {
                 expected *= v.size();
             }
             String what = e.family() + describe(backendValues, e.params());
-            progress.printf(Locale.ROOT, "[%d/%d] %s ...%n", n, todo.size(), what);
+            progress.printf(Locale.ROOT, "[%d/%d] %s ...%n", n, pending.size(), what);
             progress.flush();
             long start = System.nanoTime();
             JsonArray got = runEntry(suite, e, backendValues, workDir, log, jvmArgs);
