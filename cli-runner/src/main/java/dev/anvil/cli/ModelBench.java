@@ -48,30 +48,12 @@ final class ModelBench {
         model.eval();
         Tensor x = Tensor.rand(Shape.of(batch, 784), 3);
         try (var off = Autograd.noGrad()) {
-            // Warm up in rounds of ~250 ms until a round's median call is no longer 5% faster than the best before
-            // (at least 1 s, at most 10 s): C2 takes seconds to compile every Vector API kernel of the pass.
-            long warmStart = System.nanoTime();
-            double best = Double.MAX_VALUE;
-            for (int round = 0; System.nanoTime() - warmStart < 10_000_000_000L; round++) {
-                long roundEnd = System.nanoTime() + 250_000_000L;
-                long[] t = new long[1 << 16];
-                int k = 0;
-                while (System.nanoTime() < roundEnd && k < t.length) {
-                    long t0 = System.nanoTime();
-                    try (MemoryScope s = MemoryScope.open("infer")) {
-                        model.forward(x).argmax(1);
-                    }
-                    t[k++] = System.nanoTime() - t0;
+            // at least 1 s, at most 10 s: C2 takes seconds to compile every Vector API kernel of the pass
+            WarmUp.untilSteady(() -> {
+                try (MemoryScope s = MemoryScope.open("infer")) {
+                    model.forward(x).argmax(1);
                 }
-                long[] r = Arrays.copyOf(t, k);
-                Arrays.sort(r);
-                double median = r[k / 2];
-                boolean improving = median < best * 0.95;
-                best = Math.min(best, median);
-                if (!improving && System.nanoTime() - warmStart > 1_000_000_000L) {
-                    break;
-                }
-            }
+            }, 1_000_000_000L, 10_000_000_000L, 250_000_000L);
             int n = 0;
             long[] times = new long[1 << 20];
             long end = System.nanoTime() + 5 * targetNanos;

@@ -228,32 +228,14 @@ final class QuantizeCommand implements Callable<Integer> {
         return new QuantizeReport.Side(ev.accuracy(), ev.examples(), bytes, params, speed[0], speed[1]);
     }
 
-    /**
-     * Runs the forward pass for at least {@code nanos}, then until a 100 ms round is no more than 5% faster per call
-     * than the one before (at most 10 s): the stopwatch's own warm-up stops when two rounds run alike, which on a
-     * busy machine happens while the JIT is still compiling the vector kernels (the first int8 calls at batch 1
-     * measured 1000x slower than warm ones).
-     */
+    /** The forward pass warmed for at least {@code nanos}, then until it stops getting faster (at most 10 s). */
     private static void warm(Sequential m, Tensor x, long nanos) {
-        long start = System.nanoTime();
-        double last = Double.MAX_VALUE;
         try (var off = Autograd.noGrad()) {
-            while (true) {
-                long r0 = System.nanoTime();
-                long calls = 0;
-                do {
-                    try (var scope = dev.anvil.MemoryScope.open("warm-up")) {
-                        m.forward(x);
-                    }
-                    calls++;
-                } while (System.nanoTime() - r0 < 100_000_000L);
-                double perCall = (System.nanoTime() - r0) / (double) calls;
-                long elapsed = System.nanoTime() - start;
-                if (elapsed > 10_000_000_000L || (elapsed >= nanos && perCall > 0.95 * last)) {
-                    return;
+            WarmUp.untilSteady(() -> {
+                try (var scope = dev.anvil.MemoryScope.open("warm-up")) {
+                    m.forward(x);
                 }
-                last = Math.min(last, perCall);
-            }
+            }, nanos, 10_000_000_000L, 100_000_000L);
         }
     }
 

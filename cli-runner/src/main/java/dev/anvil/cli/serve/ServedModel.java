@@ -2,6 +2,7 @@ package dev.anvil.cli.serve;
 
 import dev.anvil.Backends;
 import dev.anvil.cli.SavedModel;
+import dev.anvil.cli.WarmUp;
 import dev.anvil.format.ModelRepository;
 import dev.anvil.spi.Backend;
 import java.io.IOException;
@@ -180,31 +181,20 @@ final class ServedModel {
         trimEnded(onDisk);
     }
 
-    /** Longest warm-up of a new version before it takes traffic. */
-    private static final long WARM_UP_NANOS = 2_000_000_000L;
-
     /**
-     * Passes at batch 1 and at the largest batch, in rounds, until a round is no longer 10% faster than the best
-     * before it (at least three rounds, at most {@link #WARM_UP_NANOS}): the JIT compiles the kernels before the
-     * version takes traffic. One pass is not enough: until C2 compiles it, the int8 kernel runs about 1000x slower.
+     * Passes at batch 1 and at the largest batch until they stop getting faster (at most 2 s): the JIT compiles the
+     * kernels before the version takes traffic. One pass is not enough: until C2 compiles it, the int8 kernel runs
+     * about 1000x slower.
      */
     private static void warmUp(Batcher b, int features, int maxBatch) {
         float[] one = new float[features];
         float[] many = new float[features * maxBatch];
-        long deadline = System.nanoTime() + WARM_UP_NANOS;
-        long best = Long.MAX_VALUE;
-        for (int round = 0; System.nanoTime() < deadline; round++) {
-            long t0 = System.nanoTime();
+        WarmUp.untilSteady(() -> {
             for (int i = 0; i < 16; i++) {
                 b.forward(one, 1);
             }
             b.forward(many, maxBatch);
-            long t = System.nanoTime() - t0;
-            if (round >= 2 && t > best * 0.9) {
-                break;
-            }
-            best = Math.min(best, t);
-        }
+        }, 0, 2_000_000_000L, 0);
     }
 
     private void load(long v) {
