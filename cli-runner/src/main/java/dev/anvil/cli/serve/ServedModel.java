@@ -23,7 +23,9 @@ import java.util.function.Consumer;
  * loaded and warmed up before it takes traffic; the versions it replaces are unloaded only after it is
  * AVAILABLE and after their requests in flight are answered; a version that fails to load is remembered (its
  * error shows in the status) and skipped until the next {@code :reload}, so the previous one keeps serving.
- * Versions a label points at stay loaded whatever the policy says, so a label can roll back to them.
+ * Versions a label points at stay loaded whatever the policy says, so a label can roll back to them. Labels
+ * moved through the management API are saved in {@code REPO/<model>/labels.json} ({@link LabelStore}) and
+ * come back after a restart, ahead of the config's.
  *
  * <p>Reconciliation runs on one thread at a time (this object's lock); request routing never takes that lock.
  */
@@ -41,6 +43,9 @@ final class ServedModel {
     private final ConcurrentSkipListMap<Long, ServedVersion> versions = new ConcurrentSkipListMap<>();
     private final Map<String, Long> labels = new ConcurrentHashMap<>();
     private final Set<String> configLabelsApplied = new HashSet<>();
+    /** The labels to apply once their versions are AVAILABLE: the config's, overridden by those moved by hand before. */
+    private final Map<String, Long> startLabels;
+    private final Path labelFile;
     private volatile ServedVersion latest;
 
     ServedModel(ModelConfig config, ModelRepository repo, Backend backend, Metrics metrics, Consumer<String> log,
@@ -52,6 +57,18 @@ final class ServedModel {
         this.log = log;
         this.beforeForward = beforeForward;
         this.drainMillis = drainMillis;
+        this.labelFile = repo.root().resolve(config.name()).resolve(LabelStore.FILE);
+        Map<String, Long> start = new java.util.LinkedHashMap<>(config.labels());
+        try {
+            Map<String, Long> moved = LabelStore.read(labelFile);
+            if (!moved.isEmpty()) {
+                log.accept("model " + config.name() + ": labels moved by hand before, from " + labelFile + ": " + new java.util.TreeMap<>(moved));
+            }
+            start.putAll(moved); // a label moved by hand is not reset by the config, across restarts too
+        } catch (IOException e) {
+            log.accept("model " + config.name() + ": ignoring the labels moved by hand before: " + e.getMessage());
+        }
+        this.startLabels = Map.copyOf(start);
     }
 
     String name() {
@@ -122,7 +139,14 @@ final class ServedModel {
         }
         Long old = labels.put(label, version);
         configLabelsApplied.add(label); // a label moved by hand is not reset by the config
-        log.accept("model " + name() + ": label " + label + " -> version " + version + (old == null ? "" : " (was " + old + ")"));
+        String kept;
+        try {
+            LabelStore.write(labelFile, labels);
+            kept = "; saved in " + labelFile;
+        } catch (IOException e) {
+            kept = "; NOT saved (" + e + "): after a restart the label is back where the config puts it";
+        }
+        log.accept("model " + name() + ": label " + label + " -> version " + version + (old == null ? "" : " (was " + old + ")") + kept);
     }
 
     /**
@@ -146,7 +170,7 @@ final class ServedModel {
         }
         List<Long> wanted = config.policy().select(candidates);
         List<Long> toLoad = new ArrayList<>(wanted);
-        for (var e : config.labels().entrySet()) {
+        for (var e : startLabels.entrySet()) {
             // a version named by a configured label is loaded even when the policy would not, so the label can point at it
             if (!configLabelsApplied.contains(e.getKey()) && candidates.contains(e.getValue()) && !toLoad.contains(e.getValue())) {
                 toLoad.add(e.getValue());
@@ -221,7 +245,7 @@ final class ServedModel {
     }
 
     private void applyConfigLabels() {
-        for (var e : config.labels().entrySet()) {
+        for (var e : startLabels.entrySet()) {
             ServedVersion sv = versions.get(e.getValue());
             if (!configLabelsApplied.contains(e.getKey()) && sv != null && sv.state() == ServedVersion.State.AVAILABLE) {
                 labels.put(e.getKey(), e.getValue());

@@ -524,6 +524,38 @@ class ModelServerTest {
     }
 
     @Test
+    void labelMovesOutliveARestart() throws Exception {
+        repoWith(pkgA, pkgB);
+        List<ModelConfig> cfg = List.of(new ModelConfig("fashion", new VersionPolicy.Latest(1), Map.of("stable", 1L),
+                new BatchSettings(false, 8, 500, 1, 64)));
+        BatchSettings b = new BatchSettings(false, 8, 500, 1, 64);
+        start("s3cret", cfg, b, 0, () -> { }, 1 << 20);
+        assertEquals(200, call("PUT", "/v1/models/fashion/labels/stable", "{\"version\": 2}", "Authorization", "Bearer s3cret").code());
+        assertEquals(200, call("PUT", "/v1/models/fashion/labels/canary", "{\"version\": 2}", "Authorization", "Bearer s3cret").code());
+        Path file = repoDir.resolve("fashion").resolve("labels.json");
+        assertEquals("{\"canary\": 2, \"stable\": 2}\n", Files.readString(file));
+        server.close();
+        // the config still says stable -> 1; the move by hand wins, and the labelled version is loaded for it
+        start("s3cret", cfg, b, 0, () -> { }, 1 << 20);
+        String one = "{\"instances\": [" + flat(images[0]) + "]}";
+        Resp byLabel = call("GET", "/v1/models/fashion/labels/stable", null);
+        assertEquals("2", byLabel.json().getAsJsonArray("model_version_status").get(0).getAsJsonObject().get("version").getAsString(),
+                byLabel.body());
+        assertLogits(expectedB, 0, call("POST", "/v1/models/fashion/labels/canary:predict", one).json().getAsJsonArray("predictions")
+                .get(0).getAsJsonArray());
+        server.close();
+        // a damaged file is reported and ignored: the model is served with the config's labels
+        Files.writeString(file, "{\"stable\": 2, \"stable\": 1}");
+        start("s3cret", cfg, b, 0, () -> { }, 1 << 20);
+        String logText = logBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(logText.contains("ignoring the labels moved by hand before") && logText.contains("given twice")
+                && logText.contains("labels.json"), logText);
+        Resp fromConfig = call("GET", "/v1/models/fashion/labels/stable", null);
+        assertEquals("1", fromConfig.json().getAsJsonArray("model_version_status").get(0).getAsJsonObject().get("version").getAsString(),
+                fromConfig.body());
+    }
+
+    @Test
     void refusesManagementWithoutAConfiguredToken() throws Exception {
         repoWith(pkgA);
         startDefault();
