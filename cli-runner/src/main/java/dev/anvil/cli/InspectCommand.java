@@ -34,6 +34,7 @@ final class InspectCommand implements Callable<Integer> {
         SavedModel.Loaded m = SavedModel.load(model);
         ModelJson meta = m.meta();
         Map<String, Tensor> state = m.model().stateDict();
+        Map<String, Tensor> weights = m.model().namedWeights(); // not running statistics or quantization scales
         long params = 0;
         long zeros = 0;
         JsonArray tensors = new JsonArray();
@@ -41,8 +42,10 @@ final class InspectCommand implements Callable<Integer> {
             Tensor t = e.getValue();
             long n = t.numel();
             long z = n == 0 ? 0 : t.eq(0).sum().itemLong();
-            params += n;
-            zeros += z;
+            if (weights.containsKey(e.getKey())) {
+                params += n;
+                zeros += z;
+            }
             JsonObject o = new JsonObject();
             o.addProperty("name", e.getKey());
             o.addProperty("dtype", t.dtype().name());

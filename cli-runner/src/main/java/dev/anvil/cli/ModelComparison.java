@@ -105,11 +105,14 @@ final class ModelComparison {
         long nonZero = 0;
         List<TensorFigures> tensors = new ArrayList<>();
         Map<String, String> storage = storage(c.pkg());
+        Map<String, Tensor> weights = model.namedWeights(); // not running statistics or quantization scales
         for (var e : model.stateDict().entrySet()) {
             Tensor t = e.getValue();
             long zeros = t.numel() == 0 ? 0 : t.eq(0).sum().itemLong();
-            params += t.numel();
-            nonZero += t.numel() - zeros;
+            if (weights.containsKey(e.getKey())) {
+                params += t.numel();
+                nonZero += t.numel() - zeros;
+            }
             tensors.add(new TensorFigures(e.getKey(), t.dims(), storage.getOrDefault(e.getKey(), t.dtype().name()),
                     t.numel() == 0 ? 0 : zeros / (double) t.numel()));
         }

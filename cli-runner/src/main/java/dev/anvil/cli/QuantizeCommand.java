@@ -219,10 +219,8 @@ final class QuantizeCommand implements Callable<Integer> {
     private static QuantizeReport.Side measure(Sequential m, Path pkg, ArrayDataset test, double[] speed) throws IOException {
         Evaluation ev = Evaluation.of(m, test, 500);
         long params = 0;
-        for (var e : m.stateDict().entrySet()) {
-            if (!e.getKey().endsWith("weight_scale") && !e.getKey().endsWith("input_scale")) {
-                params += e.getValue().numel();
-            }
+        for (Tensor t : m.namedWeights().values()) {
+            params += t.numel();
         }
         long bytes = Files.isDirectory(pkg) ? Files.size(pkg.resolve("weights.safetensors")) : Files.size(pkg);
         return new QuantizeReport.Side(ev.accuracy(), ev.examples(), bytes, params, speed[0], speed[1]);

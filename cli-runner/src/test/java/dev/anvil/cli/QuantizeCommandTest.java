@@ -55,6 +55,11 @@ class QuantizeCommandTest {
         double drop = before.get("accuracy").getAsDouble() - after.get("accuracy").getAsDouble();
         assertTrue(Math.abs(drop) < 0.015, "accuracy moved by " + drop);
         assertEquals(before.get("parameters").getAsLong(), after.get("parameters").getAsLong());
+        // inspect counts the int8 model's weights as parameters, not its scales: as many as the F32 model's
+        Run inspect = run("inspect", "--model", int8.toString(), "--json");
+        assertEquals(0, inspect.code(), inspect.err());
+        assertEquals(784L * 256 + 256 + 256L * 128 + 128 + 128L * 10 + 10,
+                JsonParser.parseString(inspect.out()).getAsJsonObject().get("parameters").getAsLong());
         double ratio = before.get("weights_bytes").getAsDouble() / after.get("weights_bytes").getAsDouble();
         assertTrue(ratio > 3.8 && ratio < 4.0, "size ratio " + ratio);
         assertTrue(after.get("samples_per_second_batch1").getAsDouble() > 0);

@@ -25,6 +25,7 @@ public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final java.util.Set<String> frozen = new java.util.HashSet<>();
     private boolean training = true;
 
     /** Computes this module's output. */
@@ -48,6 +49,16 @@ public abstract class Module {
         return b;
     }
 
+    /**
+     * Registers a buffer that holds weights the module computes with but does not train (the int8 weights and
+     * the bias of a quantized layer): saved in the state dict like any buffer, and counted by {@link #namedWeights}.
+     */
+    protected final Tensor frozenWeight(String name, Tensor initial) {
+        Tensor b = buffer(name, initial);
+        frozen.add(name);
+        return b;
+    }
+
     /** Registers a child module under {@code name}. */
     protected final <M extends Module> M child(String name, M module) {
         children.put(name, module);
@@ -59,6 +70,32 @@ public abstract class Module {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect("", out, false);
         return out;
+    }
+
+    /**
+     * The weights the model computes with, by name: its parameters and its {@linkplain #frozenWeight frozen
+     * weights}, not running statistics, quantization scales or other bookkeeping buffers. What {@code anvil
+     * inspect}, {@code prune} and {@code quantize} count as the model's parameters, so an int8 model counts as many
+     * as the F32 model it came from.
+     */
+    public final Map<String, Tensor> namedWeights() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectWeights("", out);
+        return out;
+    }
+
+    private void collectWeights(String prefix, Map<String, Tensor> out) {
+        for (var e : parameters.entrySet()) {
+            out.put(prefix + e.getKey(), e.getValue());
+        }
+        for (var e : buffers.entrySet()) {
+            if (frozen.contains(e.getKey())) {
+                out.put(prefix + e.getKey(), e.getValue());
+            }
+        }
+        for (var e : children.entrySet()) {
+            e.getValue().collectWeights(prefix + e.getKey() + ".", out);
+        }
     }
 
     /** All parameters, in order. */

@@ -37,9 +37,9 @@ public final class QuantizedConv2d extends Module {
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
-        Tensor w = buffer("weight", Tensor.zeros(Shape.of(outChannels, inChannels, kernel, kernel), DType.I8));
+        Tensor w = frozenWeight("weight", Tensor.zeros(Shape.of(outChannels, inChannels, kernel, kernel), DType.I8));
         Tensor s = buffer("weight_scale", Tensor.ones(Shape.of(outChannels), DType.F32));
-        Tensor b = buffer("bias", Tensor.zeros(Shape.of(outChannels), DType.F32));
+        Tensor b = frozenWeight("bias", Tensor.zeros(Shape.of(outChannels), DType.F32));
         Tensor x = buffer("input_scale", Tensor.ones(Shape.of(1), DType.F32));
         this.engine = new Int8Linear(w.reshape(outChannels, -1), s, b, x);
         eval();

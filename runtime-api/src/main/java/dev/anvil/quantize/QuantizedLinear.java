@@ -31,9 +31,9 @@ public final class QuantizedLinear extends Module {
         }
         this.in = in;
         this.out = out;
-        Tensor w = buffer("weight", Tensor.zeros(Shape.of(out, in), DType.I8));
+        Tensor w = frozenWeight("weight", Tensor.zeros(Shape.of(out, in), DType.I8));
         Tensor s = buffer("weight_scale", Tensor.ones(Shape.of(out), DType.F32));
-        Tensor b = buffer("bias", Tensor.zeros(Shape.of(out), DType.F32));
+        Tensor b = frozenWeight("bias", Tensor.zeros(Shape.of(out), DType.F32));
         Tensor x = buffer("input_scale", Tensor.ones(Shape.of(1), DType.F32));
         this.engine = new Int8Linear(w, s, b, x);
         eval();

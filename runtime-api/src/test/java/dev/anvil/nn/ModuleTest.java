@@ -55,6 +55,15 @@ class ModuleTest {
     }
 
     @Test
+    void namedWeightsAreParametersAndFrozenWeightsNotBookkeeping() {
+        Sequential m = new Sequential(new Linear(4, 3, new SplittableRandom(1)), new BatchNorm1d(3),
+                dev.anvil.quantize.QuantizedLinear.of(new Linear(3, 2, new SplittableRandom(2)), 0.1f));
+        assertEquals(List.of("0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"), List.copyOf(m.namedWeights().keySet()));
+        assertTrue(m.stateDict().containsKey("1.running_mean") && m.stateDict().containsKey("2.weight_scale"));
+        assertEquals(DType.I8, m.namedWeights().get("2.weight").dtype());
+    }
+
+    @Test
     void seededInitialisationIsReproducibleAndScaled() {
         Linear l1 = new Linear(100, 50, new SplittableRandom(7));
         Linear l2 = new Linear(100, 50, new SplittableRandom(7));
