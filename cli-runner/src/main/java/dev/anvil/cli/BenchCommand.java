@@ -144,7 +144,8 @@ final class BenchCommand implements Callable<Integer> {
                 if (rows != null) {
                     out.println();
                     out.println("serve: :predict over loopback HTTP from an in-process client; MLP 784-256-128-10; ceiling = in-process "
-                            + "predict at the same batch size");
+                            + "predict at the same batch size; BATCHING 'floor' = the same HTTP stack answering a fixed prediction "
+                            + "without parsing or computing (the most any handler gets here)");
                     out.println("forward passes use " + ComputePool.threads() + " compute thread(s) each; anvil serve uses 1 by default"
                             + " (run anvil --threads 1 bench --op serve to match)");
                     ServeBench.header(out);

@@ -3,6 +3,7 @@ package dev.anvil.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.anvil.cli.serve.BatchSettings;
+import dev.anvil.cli.serve.HttpFloor;
 import dev.anvil.cli.serve.LoadGenerator;
 import dev.anvil.cli.serve.ModelServer;
 import dev.anvil.cli.serve.ServeOptions;
@@ -22,7 +23,9 @@ import java.util.Locale;
  * {@code anvil bench --op serve}: the model server under load from an in-process HTTP client. The MLP
  * 784-256-128-10 is saved to a temporary repository and served on a loopback port; for each request size
  * (instances per request), closed-loop clients at concurrency 1, 8 and 64 post {@code :predict} with batching on
- * and off. The ceiling is in-process predict throughput at the same batch size (no HTTP, no JSON).
+ * and off. The ceiling is in-process predict throughput at the same batch size (no HTTP, no JSON); the
+ * {@linkplain HttpFloor HTTP floor} rows are the same load against the server's HTTP stack with a handler that
+ * only reads the body and answers a fixed prediction, the most any handler on that stack sustains here.
  */
 final class ServeBench {
     /** Concurrency levels measured. */
@@ -36,8 +39,9 @@ final class ServeBench {
      * @param batching dynamic batching on
      * @param load what the load generator measured
      * @param ceiling in-process predict instances/s at batch size {@code instances}
+     * @param floor the row measures {@link HttpFloor} (the HTTP stack alone), not the model server
      */
-    record Row(int instances, int connections, boolean batching, LoadGenerator.Result load, double ceiling) {
+    record Row(int instances, int connections, boolean batching, LoadGenerator.Result load, double ceiling, boolean floor) {
         double instancesPerSecond() {
             return load.perSecond() * instances;
         }
@@ -113,8 +117,15 @@ final class ServeBench {
             SavedModel.save(repo.resolve("mlp").resolve("1"), model, layers, new int[] {784}, classes, training);
             PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
             for (int size : sizes) {
-                double ceiling = ModelBench.mlpInfer(size, quick ? 50_000_000L : 100_000_000L).samplesPerSecond();
                 byte[] body = body(size);
+                List<LoadGenerator.Result> floorRuns = new ArrayList<>();
+                try (HttpFloor floor = HttpFloor.start()) {
+                    LoadGenerator.run(floor.port(), "/v1/models/mlp:predict", body, 8, 0, 3 * warm);
+                    for (int c : CONNECTIONS) {
+                        floorRuns.add(LoadGenerator.run(floor.port(), "/v1/models/mlp:predict", body, c, warm, measure));
+                    }
+                }
+                List<LoadGenerator.Result> serverRuns = new ArrayList<>();
                 for (boolean batching : new boolean[] {true, false}) {
                     ServeOptions o = new ServeOptions(repo, "127.0.0.1", 0,
                             new BatchSettings(batching, 32, 1000, Runtime.getRuntime().availableProcessors(), 1024), 0, 16 << 20, null, null, 5);
@@ -122,14 +133,23 @@ final class ServeBench {
                         // the JIT compiles the whole request path first: unmeasured load at several connections
                         LoadGenerator.run(server.port(), "/v1/models/mlp:predict", body, 8, 0, 3 * warm);
                         for (int c : CONNECTIONS) {
-                            LoadGenerator.Result r = LoadGenerator.run(server.port(), "/v1/models/mlp:predict", body, c, warm, measure);
-                            Row row = new Row(size, c, batching, r, ceiling);
-                            rows.add(row);
-                            if (progress != null) {
-                                print(progress, row);
-                            }
+                            serverRuns.add(LoadGenerator.run(server.port(), "/v1/models/mlp:predict", body, c, warm, measure));
                         }
                     }
+                }
+                // measured last, once the server's passes have had the JIT compile every kernel of the forward pass:
+                // measured first, in a JVM that had just started, it read 3-4x slower at batch 1
+                double ceiling = ModelBench.mlpInfer(size, quick ? 200_000_000L : 400_000_000L).samplesPerSecond();
+                List<Row> sizeRows = new ArrayList<>();
+                for (int i = 0; i < CONNECTIONS.length; i++) {
+                    sizeRows.add(new Row(size, CONNECTIONS[i], false, floorRuns.get(i), ceiling, true));
+                }
+                for (int i = 0; i < serverRuns.size(); i++) {
+                    sizeRows.add(new Row(size, CONNECTIONS[i % CONNECTIONS.length], i < CONNECTIONS.length, serverRuns.get(i), ceiling, false));
+                }
+                rows.addAll(sizeRows);
+                if (progress != null) {
+                    sizeRows.forEach(r -> print(progress, r));
                 }
             }
             if (progress != null) {
@@ -183,7 +203,7 @@ final class ServeBench {
 
     static void print(PrintWriter out, Row r) {
         out.printf(Locale.ROOT, "%-10d %5d %-8s %,10.0f %,12.0f %9.1f %9.1f %7d %,13.0f %7.1f%%%n", r.instances(), r.connections(),
-                r.batching() ? "on" : "off", r.load().perSecond(), r.instancesPerSecond(), r.load().p50Micros(), r.load().p99Micros(),
+                r.floor() ? "floor" : r.batching() ? "on" : "off", r.load().perSecond(), r.instancesPerSecond(), r.load().p50Micros(), r.load().p99Micros(),
                 r.load().errors(), r.ceiling(), 100 * r.instancesPerSecond() / r.ceiling());
         out.flush();
     }
@@ -193,7 +213,7 @@ final class ServeBench {
         List<Row> rows = report.rows();
         for (Row r : rows) {
             JsonObject o = new JsonObject();
-            o.addProperty("op", "serve");
+            o.addProperty("op", r.floor() ? "serve-http-floor" : "serve");
             o.addProperty("instances_per_request", r.instances());
             o.addProperty("connections", r.connections());
             o.addProperty("batching", r.batching());

@@ -102,13 +102,22 @@ public final class ModelServer implements AutoCloseable {
     }
 
     private void bind() throws IOException {
-        // Nagle's algorithm with delayed ACKs adds up to 40 ms to small responses; read when the class loads
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-        http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 4096);
         executor = Executors.newVirtualThreadPerTaskExecutor();
-        http.setExecutor(executor);
+        http = httpServer(options.host(), options.port(), executor);
         http.createContext("/", this::exchange);
         http.start();
+    }
+
+    /**
+     * The HTTP stack the server runs on (also measured alone by {@link HttpFloor}): the JDK's server, one virtual
+     * thread per exchange, TCP_NODELAY, a deep accept backlog.
+     */
+    static HttpServer httpServer(String host, int port, ExecutorService executor) throws IOException {
+        // Nagle's algorithm with delayed ACKs adds up to 40 ms to small responses; read when the class loads
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 4096);
+        s.setExecutor(executor);
+        return s;
     }
 
     /** True when version {@code version} of model {@code name} is AVAILABLE. */
