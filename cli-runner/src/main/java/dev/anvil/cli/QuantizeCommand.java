@@ -197,7 +197,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     private static List<QuantizeReport.Layer> layerRows(Sequential before, Sequential after) {
         List<QuantizeReport.Layer> rows = new ArrayList<>();
-        List<Module> b = before.layers();
+        List<Module> b = dev.anvil.quantize.Quantizer.layers(before); // the quantized model is the flattened one
         List<Module> a = after.layers();
         for (int i = 0; i < b.size(); i++) {
             rows.add(new QuantizeReport.Layer(i, b.get(i).getClass().getSimpleName(), a.get(i).getClass().getSimpleName(),

@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * Post-training int8 quantization of a {@link Sequential}: the input of every {@link Linear} and {@link Conv2d}
  * is observed on calibration batches to choose its step, then those layers become {@link QuantizedLinear} and
- * {@link QuantizedConv2d}; every other layer stays F32 and is shared with the original model.
+ * {@link QuantizedConv2d}; every other layer stays F32 and is shared with the original model. Sequentials nested
+ * in the model are flattened into one list of layers (the same computation); other modules are kept whole, in F32.
  *
  * <pre>{@code
  * Sequential int8 = Quantizer.quantize(model, calibrationBatches, new Calibration.MinMax());
@@ -32,7 +33,7 @@ public final class Quantizer {
      * must hold at least one example; the original model is left unchanged.
      */
     public static Sequential quantize(Sequential model, Iterable<Tensor> batches, Calibration method) {
-        List<Module> layers = model.layers();
+        List<Module> layers = layers(model);
         float[] scales = calibrate(model, batches, method);
         List<Module> out = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
@@ -55,7 +56,7 @@ public final class Quantizer {
      * quantized), running the model in eval mode without gradients.
      */
     public static float[] calibrate(Sequential model, Iterable<Tensor> batches, Calibration method) {
-        List<Module> layers = model.layers();
+        List<Module> layers = layers(model);
         int count = layers.size();
         boolean[] observed = new boolean[count];
         for (int i = 0; i < count; i++) {
@@ -97,6 +98,22 @@ public final class Quantizer {
         return scales;
     }
 
+    /**
+     * The layers {@code model} runs, in order, with nested Sequentials opened: the indexes of {@link #calibrate}'s
+     * steps.
+     */
+    public static List<Module> layers(Sequential model) {
+        List<Module> out = new ArrayList<>();
+        for (Module m : model.layers()) {
+            if (m instanceof Sequential inner) {
+                out.addAll(layers(inner));
+            } else {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
     /** The upper edge of the bin where the cumulative count reaches {@code p} percent. */
     static double percentile(long[] hist, double p) {
         long total = Arrays.stream(hist).sum();
@@ -116,7 +133,7 @@ public final class Quantizer {
     }
 
     private static long pass(Sequential model, Iterable<Tensor> batches, boolean[] observed, Observer observer) {
-        List<Module> layers = model.layers();
+        List<Module> layers = layers(model);
         boolean wasTraining = model.isTraining();
         model.eval();
         long examples = 0;

@@ -168,6 +168,26 @@ class QuantizeTest {
     }
 
     @Test
+    void nestedSequentialsAreFlattenedAndTheirLayersQuantized() {
+        Sequential model = new Sequential(new Sequential(new Flatten(), new Linear(8, 6, new SplittableRandom(1)), new ReLU()),
+                new Sequential(new Linear(6, 3, new SplittableRandom(2))));
+        Tensor x = Tensor.randn(Shape.of(64, 2, 4), 3);
+        Sequential q = Quantizer.quantize(model, List.of(x), new Calibration.MinMax());
+        assertEquals(4, q.layers().size());
+        assertInstanceOf(QuantizedLinear.class, q.layers().get(1));
+        assertInstanceOf(QuantizedLinear.class, q.layers().get(3));
+        try (var off = Autograd.noGrad()) {
+            float[] f = model.forward(x).toFloatArray();
+            float[] i8 = q.forward(x).toFloatArray();
+            double worst = 0;
+            for (int i = 0; i < f.length; i++) {
+                worst = Math.max(worst, Math.abs(f[i] - i8[i]));
+            }
+            assertTrue(worst < 0.05, "largest difference from F32 " + worst);
+        }
+    }
+
+    @Test
     void calibrationSpecsParseOrExplain() {
         assertEquals(new Calibration.MinMax(), Calibration.parse("minmax"));
         assertEquals(new Calibration.Percentile(99.99), Calibration.parse("percentile"));
