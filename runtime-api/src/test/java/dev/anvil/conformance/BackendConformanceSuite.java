@@ -396,6 +396,10 @@ public abstract class BackendConformanceSuite {
                 Arguments.of(new int[] {4, 5, 6}, new int[] {6, 7}),
                 Arguments.of(new int[] {2, 1, 5, 6}, new int[] {3, 6, 4}),
                 Arguments.of(new int[] {6}, new int[] {2, 6, 3}),
+                // matrix-vector products of a batch-1 MLP layer's size (odd output counts), column output, batched
+                Arguments.of(new int[] {1, 784}, new int[] {784, 257}),
+                Arguments.of(new int[] {301, 300}, new int[] {300}),
+                Arguments.of(new int[] {3, 1, 300}, new int[] {300, 131}),
                 Arguments.of(new int[] {5, 0}, new int[] {0, 3}),
                 Arguments.of(new int[] {0, 4}, new int[] {4, 3}));
     }
