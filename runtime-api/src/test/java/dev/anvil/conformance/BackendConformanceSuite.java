@@ -457,6 +457,37 @@ public abstract class BackendConformanceSuite {
     }
 
     @Test
+    public void conv2dAndItsGradientsAgree() {
+        // {n, c, h, w, out, kh, kw, stride, padding}: the CNN's two layers (smaller batch), a strided one, 1x1, no padding
+        int[][] cases = {
+            {3, 1, 28, 28, 4, 3, 3, 1, 1},
+            {2, 5, 14, 14, 6, 3, 3, 1, 1},
+            {2, 3, 9, 8, 4, 3, 2, 2, 1},
+            {3, 4, 5, 5, 2, 1, 1, 1, 0},
+            {1, 2, 6, 7, 3, 5, 5, 1, 0},
+        };
+        for (int[] g : cases) {
+            String w = java.util.Arrays.toString(g);
+            int terms = g[1] * g[5] * g[6];
+            c().agree("conv2d " + w, Tol.f32Sum(terms),
+                    () -> rnd(1, g[0], g[1], g[2], g[3]).conv2d(rnd(2, g[4], g[1], g[5], g[6]), rnd(3, g[4]), g[7], g[8]));
+            for (int input = 0; input < 3; input++) {
+                int which = input;
+                c().agree("conv2d gradient of input " + which + " " + w, Tol.f32Sum((long) g[0] * g[2] * g[3] * g[4]), () -> {
+                    Tensor x = rnd(1, g[0], g[1], g[2], g[3]).requiresGrad(true);
+                    Tensor k = rnd(2, g[4], g[1], g[5], g[6]).requiresGrad(true);
+                    Tensor b = rnd(3, g[4]).requiresGrad(true);
+                    Tensor y = x.conv2d(k, b, g[7], g[8]);
+                    y.mul(rnd(4, y.dims())).sum().backward();
+                    return new Tensor[] {x, k, b}[which].grad();
+                });
+            }
+        }
+        c().agree("conv2d without bias, F64", Tol.F64,
+                () -> rnd(5, 2, 3, 6, 6).cast(DType.F64).conv2d(rnd(6, 4, 3, 3, 3).cast(DType.F64), null, 1, 1));
+    }
+
+    @Test
     public void maxPoolingAgreesWithTheComposedFormIncludingTiesAndGradients() {
         c().agree("maxPool2d 2x2", Tol.EXACT, () -> rnd(1, 2, 3, 8, 8).maxPool2d(2, 2));
         c().agree("maxPool2d 3x3 stride 2 odd size", Tol.EXACT, () -> rnd(2, 1, 2, 9, 7).maxPool2d(3, 2));

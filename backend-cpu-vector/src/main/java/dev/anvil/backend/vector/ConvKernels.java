@@ -14,14 +14,19 @@ import jdk.incubator.vector.FloatVector;
 /**
  * im2col and col2im over contiguous NCHW, one (image, channel) plane per task. With a horizontal stride of 1
  * each output row is a shifted input row, so it moves as one bulk copy (im2col) or one vector add (col2im)
- * between its zero-padding margins.
+ * between its zero-padding margins. The columns are either per image, {@code [n, c*kh*kw, L]}
+ * ({@link dev.anvil.spi.Backend#im2col}), or the whole batch side by side, {@code [c*kh*kw, n*L]}
+ * ({@link dev.anvil.spi.BatchIm2col}); the two differ only in where each (image, row) block of L starts.
  */
 final class ConvKernels {
     private ConvKernels() {
     }
 
-    /** Any dtype: unfolding only moves elements (padding is all-zero bits, which is 0 in every dtype). */
-    static void im2col(View x, ConvGeometry g, View cols) {
+    /**
+     * Any dtype: unfolding only moves elements (padding is all-zero bits, which is 0 in every dtype).
+     * {@code batchColumns} selects the {@code [c*kh*kw, n*L]} layout.
+     */
+    static void im2col(View x, ConvGeometry g, View cols, boolean batchColumns) {
         MemorySegment xs = x.segment();
         MemorySegment cs = cols.segment();
         int es = x.dtype().byteSize();
@@ -29,6 +34,9 @@ final class ConvKernels {
         int oh = g.outH();
         int ow = g.outW();
         long colRows = (long) g.c() * g.kh() * g.kw();
+        long plane = (long) oh * ow;
+        long imageStride = batchColumns ? plane : colRows * plane;
+        long rowStride = batchColumns ? (long) g.n() * plane : plane;
         long planeWork = (long) g.kh() * g.kw() * oh * ow;
         Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
             for (long p = from; p < to; p++) {
@@ -38,7 +46,7 @@ final class ConvKernels {
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        long colBase = cols.offset() + ((long) n * colRows + row) * oh * ow;
+                        long colBase = cols.offset() + n * imageStride + row * rowStride;
                         int ix0 = kj * g.dilationW() - g.padW();
                         int lo = firstInside(ix0, g.strideW(), ow);
                         int hi = endInside(ix0, g.strideW(), ow, g.w());
@@ -61,14 +69,20 @@ final class ConvKernels {
         });
     }
 
-    /** F32 and F64: {@code x += fold(cols)}; planes are disjoint, so tasks never write the same element. */
-    static void col2im(View cols, ConvGeometry g, View x) {
+    /**
+     * F32 and F64: {@code x += fold(cols)}; planes are disjoint, so tasks never write the same element.
+     * {@code batchColumns} as in {@link #im2col}.
+     */
+    static void col2im(View cols, ConvGeometry g, View x, boolean batchColumns) {
         MemorySegment xs = x.segment();
         MemorySegment cs = cols.segment();
         boolean f64 = x.dtype() == DType.F64;
         int oh = g.outH();
         int ow = g.outW();
         long colRows = (long) g.c() * g.kh() * g.kw();
+        long plane = (long) oh * ow;
+        long imageStride = batchColumns ? plane : colRows * plane;
+        long rowStride = batchColumns ? (long) g.n() * plane : plane;
         long planeWork = (long) g.kh() * g.kw() * oh * ow;
         Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
             for (long p = from; p < to; p++) {
@@ -78,7 +92,7 @@ final class ConvKernels {
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        long colBase = cols.offset() + ((long) n * colRows + row) * oh * ow;
+                        long colBase = cols.offset() + n * imageStride + row * rowStride;
                         int ix0 = kj * g.dilationW() - g.padW();
                         int lo = firstInside(ix0, g.strideW(), ow);
                         int hi = endInside(ix0, g.strideW(), ow, g.w());

@@ -6,6 +6,7 @@ import dev.anvil.spi.AdamStep;
 import dev.anvil.spi.MaxPool;
 import dev.anvil.spi.MaxPoolLoops;
 import dev.anvil.spi.Axpy;
+import dev.anvil.spi.BatchIm2col;
 import dev.anvil.spi.Backend;
 import dev.anvil.spi.BinaryOp;
 import dev.anvil.spi.ConvGeometry;
@@ -128,13 +129,13 @@ public final class VectorBackend extends HostBackend {
 
     @Override
     public void im2col(View x, ConvGeometry g, View cols) {
-        ConvKernels.im2col(x, g, cols);
+        ConvKernels.im2col(x, g, cols, false);
     }
 
     @Override
     public void col2im(View cols, ConvGeometry g, View x) {
         if (floating(x.dtype())) {
-            ConvKernels.col2im(cols, g, x);
+            ConvKernels.col2im(cols, g, x, false);
         } else {
             reference.col2im(cols, g, x);
         }
@@ -160,6 +161,20 @@ public final class VectorBackend extends HostBackend {
 
     private final AdamStep adam = new VectorAdam();
     private final MaxPool maxPool = new MaxPoolLoops(true);
+    private final BatchIm2col batchIm2col = new BatchIm2col() {
+        @Override
+        public void im2col(View x, ConvGeometry g, View cols) {
+            ConvKernels.im2col(x, g, cols, true);
+        }
+
+        @Override
+        public void col2im(View cols, ConvGeometry g, View x) {
+            if (!floating(x.dtype())) { // the API folds floating tensors only
+                throw new IllegalArgumentException("col2im (batch columns): needs F32 or F64, got " + x.dtype());
+            }
+            ConvKernels.col2im(cols, g, x, true);
+        }
+    };
     private final Int8Gemm int8Gemm = new VectorInt8Gemm();
 
     @Override
@@ -172,6 +187,9 @@ public final class VectorBackend extends HostBackend {
         }
         if (type == MaxPool.class) {
             return Optional.of(type.cast(maxPool));
+        }
+        if (type == BatchIm2col.class) {
+            return Optional.of(type.cast(batchIm2col));
         }
         if (type == Int8Gemm.class) {
             return Optional.of(type.cast(int8Gemm));

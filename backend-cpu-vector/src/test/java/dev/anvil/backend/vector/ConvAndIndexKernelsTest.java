@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.anvil.DType;
+import dev.anvil.spi.BatchIm2col;
 import dev.anvil.spi.ConvGeometry;
 import dev.anvil.spi.View;
 import java.util.SplittableRandom;
@@ -53,6 +54,54 @@ class ConvAndIndexKernelsTest {
                 assertExact("col2im " + t + " " + g, r, v);
             }
         }
+    }
+
+    /** {@code [n, rows, L]} per-image columns seen as the batch layout {@code [rows, n, L]} (a permuted view). */
+    private static View asBatchColumns(View perImage, ConvGeometry g) {
+        int rows = g.c() * g.kh() * g.kw();
+        int plane = g.outH() * g.outW();
+        return new View(perImage.storage(), perImage.dtype(), new dev.anvil.spi.Layout(new int[] {rows, g.n(), plane},
+                new long[] {plane, (long) rows * plane, 1}, perImage.offset()));
+    }
+
+    private static int[] batchColsShape(ConvGeometry g) {
+        return new int[] {g.c() * g.kh() * g.kw(), g.n(), g.outH() * g.outW()};
+    }
+
+    @Test
+    void batchIm2colIsThePerImageColumnsSideBySide() {
+        BatchIm2col batch = VEC.kernel(BatchIm2col.class).orElseThrow();
+        for (DType t : new DType[] {DType.F32, DType.F64, DType.I32}) {
+            for (ConvGeometry g : GEOMETRIES) {
+                View x = random(t, g.h(), g.inputShape());
+                View v = empty(VEC, t, batchColsShape(g));
+                View r = empty(REF, t, g.colsShape());
+                batch.im2col(x, g, v);
+                REF.im2col(x, g, r);
+                assertExact("batch im2col " + t + " " + g, asBatchColumns(r, g), v);
+            }
+        }
+    }
+
+    @Test
+    void batchCol2imAccumulatesLikeReference() {
+        BatchIm2col batch = VEC.kernel(BatchIm2col.class).orElseThrow();
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            for (ConvGeometry g : GEOMETRIES) {
+                View perImage = random(t, g.w(), g.colsShape());
+                View cols = empty(VEC, t, batchColsShape(g));
+                VEC.copy(asBatchColumns(perImage, g), cols);
+                View v = random(t, 3, g.inputShape());
+                View r = random(t, 3, g.inputShape());
+                batch.col2im(cols, g, v);
+                REF.col2im(perImage, g, r);
+                assertExact("batch col2im " + t + " " + g, r, v);
+            }
+        }
+        ConvGeometry g = GEOMETRIES[0];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> batch.col2im(
+                empty(VEC, DType.I32, batchColsShape(g)), g, empty(VEC, DType.I32, g.inputShape())));
+        assertTrue(e.getMessage().contains("I32"), e.getMessage());
     }
 
     static View indices(DType t, long seed, int bound, int... shape) {
