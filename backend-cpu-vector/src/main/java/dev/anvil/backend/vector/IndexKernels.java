@@ -59,10 +59,36 @@ final class IndexKernels {
     }
 
     /**
-     * F32 and F64. Sequential: two index entries may name the same output element, and the order of the
-     * additions is kept identical to the reference's.
+     * F32 and F64. Two index entries may name the same output element only when they share every coordinate
+     * but the indexed axis, so the slices along another axis go to different threads, and inside a slice the
+     * additions run in the reference's order: the result is bitwise the reference's whatever the thread count.
      */
     static void scatterAdd(View src, int axis, View index, View out) {
+        int rank = index.shape().length;
+        int split = axis == 0 ? 1 : 0;
+        if (rank < 2 || index.shape()[split] < 2) {
+            scatterAddSequential(src, axis, index, out);
+            return;
+        }
+        int slices = index.shape()[split];
+        long perSlice = index.numel() / slices;
+        Runs.parallel(slices, perSlice, (from, to) -> {
+            for (long i = from; i < to; i++) {
+                scatterAddSequential(slice(src, split, i), axis, slice(index, split, i), slice(out, split, i));
+            }
+            return 0;
+        });
+    }
+
+    /** Position {@code i} of dimension {@code dim} of v, keeping the dimension (size 1). */
+    private static View slice(View v, int dim, long i) {
+        int[] shape = v.shape().clone();
+        shape[dim] = 1;
+        long[] strides = v.layout().strides();
+        return new View(v.storage(), v.dtype(), new Layout(shape, strides, v.offset() + i * strides[dim]));
+    }
+
+    private static void scatterAddSequential(View src, int axis, View index, View out) {
         MemorySegment ss = src.segment();
         MemorySegment is = index.segment();
         MemorySegment os = out.segment();

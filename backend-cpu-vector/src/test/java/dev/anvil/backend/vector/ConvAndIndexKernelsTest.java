@@ -173,6 +173,28 @@ class ConvAndIndexKernelsTest {
     }
 
     @Test
+    void largeScatterAddSplitOverThreadsMatchesReferenceBitwise() {
+        // large enough for the pool; many repeated indices inside each slice; output larger than the index
+        Object[][] cases = {
+            {2, new int[] {64, 3, 2100}, 50, new int[] {70, 3, 50}},  // max pooling's shape: split along images
+            {0, new int[] {40, 4000}, 7, new int[] {7, 4001}},         // axis 0: split along columns
+        };
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            for (Object[] c : cases) {
+                int axis = (Integer) c[0];
+                int[] shape = (int[]) c[1];
+                View src = random(t, 11, shape);
+                View idx = indices(DType.I64, 12, (Integer) c[2], shape);
+                View v = random(t, 13, (int[]) c[3]);
+                View r = random(t, 13, (int[]) c[3]);
+                VEC.scatterAdd(src, axis, idx, v);
+                REF.scatterAdd(src, axis, idx, r);
+                assertExact("large scatterAdd " + t + " axis " + axis, r, v);
+            }
+        }
+    }
+
+    @Test
     void indicesOutOfRangeAreRejected() {
         View x = random(DType.F32, 1, 4, 5);
         for (long bad : new long[] {-1, 4, Long.MAX_VALUE}) {
