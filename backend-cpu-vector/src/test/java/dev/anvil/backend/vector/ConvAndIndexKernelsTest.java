@@ -56,6 +56,27 @@ class ConvAndIndexKernelsTest {
         }
     }
 
+    @Test
+    void planesTooLargeForTheScratchBufferUnfoldAndFoldInPlaceAlike() {
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            for (ConvGeometry g : GEOMETRIES) {
+                for (boolean batchColumns : new boolean[] {false, true}) {
+                    View x = random(t, g.h(), g.inputShape());
+                    View a = empty(VEC, t, g.colsShape());
+                    View b = empty(VEC, t, g.colsShape());
+                    ConvKernels.im2col(x, g, a, batchColumns);
+                    ConvKernels.im2col(x, g, b, batchColumns, 0);
+                    assertExact("im2col without scratch " + t + " " + g, a, b);
+                    View u = random(t, 3, g.inputShape());
+                    View v = random(t, 3, g.inputShape());
+                    ConvKernels.col2im(a, g, u, batchColumns);
+                    ConvKernels.col2im(a, g, v, batchColumns, 0);
+                    assertExact("col2im without scratch " + t + " " + g, u, v);
+                }
+            }
+        }
+    }
+
     /** {@code [n, rows, L]} per-image columns seen as the batch layout {@code [rows, n, L]} (a permuted view). */
     private static View asBatchColumns(View perImage, ConvGeometry g) {
         int rows = g.c() * g.kh() * g.kw();
