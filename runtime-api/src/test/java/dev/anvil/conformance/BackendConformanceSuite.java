@@ -506,6 +506,12 @@ public abstract class BackendConformanceSuite {
                 return Tensor.concat(0, y.reshape(-1), g.grad().reshape(-1));
             });
         }
+        c().agree("relu gradient, zeros and NaN included", Tol.EXACT, () -> {
+            Tensor x = Tensor.where(rnd(6, 5, 300).gt(1.5), Tensor.scalar(Float.NaN, DType.F32), rnd(7, 5, 300).relu().sub(0.5).relu())
+                    .copy().requiresGrad(true);
+            x.relu().mul(rnd(8, 5, 300)).sum().backward();
+            return x.grad();
+        });
         c().agree("maxPool2d gradient", Tol.EXACT, () -> {
             Tensor x = Tensor.ones(2, 2, 4, 4).mul(rnd(4, 2, 2, 4, 4).gt(0).cast(DType.F32)).copy().requiresGrad(true);
             x.maxPool2d(2, 2).mul(rnd(5, 2, 2, 2, 2)).sum().backward();

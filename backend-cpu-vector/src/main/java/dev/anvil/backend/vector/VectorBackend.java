@@ -17,6 +17,7 @@ import dev.anvil.spi.HostStorage;
 import dev.anvil.spi.Int8Gemm;
 import dev.anvil.spi.MemoryStats;
 import dev.anvil.spi.ReduceOp;
+import dev.anvil.spi.ReluBackward;
 import dev.anvil.spi.Storage;
 import dev.anvil.spi.UnaryOp;
 import dev.anvil.spi.View;
@@ -161,6 +162,7 @@ public final class VectorBackend extends HostBackend {
 
     private final AdamStep adam = new VectorAdam();
     private final MaxPool maxPool = new MaxPoolLoops(true);
+    private final ReluBackward reluBackward = new VectorReluBackward();
     private final BatchIm2col batchIm2col = new BatchIm2col() {
         @Override
         public void im2col(View x, ConvGeometry g, View cols) {
@@ -187,6 +189,9 @@ public final class VectorBackend extends HostBackend {
         }
         if (type == MaxPool.class) {
             return Optional.of(type.cast(maxPool));
+        }
+        if (type == ReluBackward.class) {
+            return Optional.of(type.cast(reluBackward));
         }
         if (type == BatchIm2col.class) {
             return Optional.of(type.cast(batchIm2col));
