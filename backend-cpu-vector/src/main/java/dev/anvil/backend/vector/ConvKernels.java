@@ -63,9 +63,10 @@ final class ConvKernels {
             byte[] padded = new byte[paddedH * paddedW * es]; // borders stay zero: only the interior is written
             byte[] block = new byte[plane * es];
             for (long p = from; p < to; p++) {
-                int n = (int) (p / g.c());
-                int ch = (int) (p % g.c());
-                long xPlane = (x.offset() + p * h * w) * es;
+                // batch columns: images of one channel in turn, so the blocks of each row are read in order
+                int n = (int) (batchColumns ? p % g.n() : p / g.c());
+                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                long xPlane = (x.offset() + ((long) n * g.c() + ch) * h * w) * es;
                 for (int iy = 0; iy < h; iy++) {
                     MemorySegment.copy(xs, JAVA_BYTE, xPlane + (long) iy * w * es, padded,
                             ((iy + g.padH()) * paddedW + g.padW()) * es, w * es);
@@ -182,9 +183,10 @@ final class ConvKernels {
             float[] padded = new float[paddedH * paddedW];
             float[] block = new float[plane];
             for (long p = from; p < to; p++) {
-                int n = (int) (p / g.c());
-                int ch = (int) (p % g.c());
-                long xPlane = x.offset() + p * h * w;
+                // batch columns: images of one channel in turn, so the blocks of each row are read in order
+                int n = (int) (batchColumns ? p % g.n() : p / g.c());
+                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                long xPlane = x.offset() + ((long) n * g.c() + ch) * h * w;
                 java.util.Arrays.fill(padded, 0f);
                 for (int iy = 0; iy < h; iy++) {
                     MemorySegment.copy(xs, F32, (xPlane + (long) iy * w) * 4, padded, (iy + g.padH()) * paddedW + g.padW(), w);
