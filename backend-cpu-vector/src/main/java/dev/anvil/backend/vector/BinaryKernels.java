@@ -58,28 +58,45 @@ final class BinaryKernels {
         return stride == 0 ? FloatVector.broadcast(F, s.getAtIndex(F32, at)) : null;
     }
 
+    /**
+     * One loop per operand pattern (both unit-stride, a broadcast, b broadcast), so that no vector variable
+     * merges a loaded vector with a hoisted one or with null: C2 keeps such a merge boxed, which allocated
+     * a vector object and its array per lane block (gigabytes of garbage per training minute).
+     */
     private static int arithRun(BinaryOp op, MemorySegment sa, long ai, long as, MemorySegment sb, long bi, long bs,
                                 MemorySegment so, long oi, int n) {
         int lanes = F.length();
         int up = n - n % lanes;
-        FloatVector fa = fixed(sa, ai, as);
-        FloatVector fb = fixed(sb, bi, bs);
-        for (int i = 0; i < up; i += lanes) {
-            FloatVector x = load(fa, sa, ai, i);
-            FloatVector y = load(fb, sb, bi, i);
-            FloatVector r = switch (op) {
-                case ADD -> x.add(y);
-                case SUB -> x.sub(y);
-                case MUL -> x.mul(y);
-                case DIV -> x.div(y);
-                case POW -> x.pow(y);
-                case MAX -> x.max(y); // Math.max semantics: NaN propagates, -0 < +0
-                case MIN -> x.min(y);
-                default -> throw new AssertionError(op);
-            };
-            r.intoMemorySegment(so, (oi + i) * 4, NO);
+        if (as == 0) {
+            FloatVector x = FloatVector.broadcast(F, sa.getAtIndex(F32, ai));
+            for (int i = 0; i < up; i += lanes) {
+                apply(op, x, FloatVector.fromMemorySegment(F, sb, (bi + i) * 4, NO)).intoMemorySegment(so, (oi + i) * 4, NO);
+            }
+        } else if (bs == 0) {
+            FloatVector y = FloatVector.broadcast(F, sb.getAtIndex(F32, bi));
+            for (int i = 0; i < up; i += lanes) {
+                apply(op, FloatVector.fromMemorySegment(F, sa, (ai + i) * 4, NO), y).intoMemorySegment(so, (oi + i) * 4, NO);
+            }
+        } else {
+            for (int i = 0; i < up; i += lanes) {
+                apply(op, FloatVector.fromMemorySegment(F, sa, (ai + i) * 4, NO),
+                        FloatVector.fromMemorySegment(F, sb, (bi + i) * 4, NO)).intoMemorySegment(so, (oi + i) * 4, NO);
+            }
         }
         return up;
+    }
+
+    private static FloatVector apply(BinaryOp op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case POW -> x.pow(y);
+            case MAX -> x.max(y); // Math.max semantics: NaN propagates, -0 < +0
+            case MIN -> x.min(y);
+            default -> throw new AssertionError(op);
+        };
     }
 
     private static int compareRun(BinaryOp op, MemorySegment sa, long ai, long as, MemorySegment sb, long bi, long bs,

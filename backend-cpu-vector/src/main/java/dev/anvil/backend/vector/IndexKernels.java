@@ -66,26 +66,25 @@ final class IndexKernels {
     static void scatterAdd(View src, int axis, View index, View out) {
         int rank = index.shape().length;
         int split = axis == 0 ? 1 : 0;
-        if (rank < 2 || index.shape()[split] < 2) {
+        if (rank < 2 || index.shape()[split] < 2 || index.numel() < 2 * Runs.GRAIN) {
             scatterAddSequential(src, axis, index, out);
             return;
         }
         int slices = index.shape()[split];
-        long perSlice = index.numel() / slices;
-        Runs.parallel(slices, perSlice, (from, to) -> {
-            for (long i = from; i < to; i++) {
-                scatterAddSequential(slice(src, split, i), axis, slice(index, split, i), slice(out, split, i));
-            }
+        Runs.parallel(slices, index.numel() / slices, (from, to) -> {
+            int count = (int) (to - from);
+            scatterAddSequential(slice(src, split, from, count), axis, slice(index, split, from, count),
+                    slice(out, split, from, count));
             return 0;
         });
     }
 
-    /** Position {@code i} of dimension {@code dim} of v, keeping the dimension (size 1). */
-    private static View slice(View v, int dim, long i) {
+    /** Positions {@code from .. from+count-1} of dimension {@code dim} of v. */
+    private static View slice(View v, int dim, long from, int count) {
         int[] shape = v.shape().clone();
-        shape[dim] = 1;
+        shape[dim] = count;
         long[] strides = v.layout().strides();
-        return new View(v.storage(), v.dtype(), new Layout(shape, strides, v.offset() + i * strides[dim]));
+        return new View(v.storage(), v.dtype(), new Layout(shape, strides, v.offset() + from * strides[dim]));
     }
 
     private static void scatterAddSequential(View src, int axis, View index, View out) {
