@@ -64,6 +64,9 @@ final class IndexKernels {
      * additions run in the reference's order: the result is bitwise the reference's whatever the thread count.
      */
     static void scatterAdd(View src, int axis, View index, View out) {
+        if (scatterRowsF32(src, axis, index, out)) {
+            return;
+        }
         int rank = index.shape().length;
         int split = axis == 0 ? 1 : 0;
         if (rank < 2 || index.shape()[split] < 2 || index.numel() < 2 * Runs.GRAIN) {
@@ -77,6 +80,55 @@ final class IndexKernels {
                     slice(out, split, from, count));
             return 0;
         });
+    }
+
+    /**
+     * The last axis of contiguous F32 operands with an I64 index and the same leading dimensions (the gradient
+     * of max pooling): row by row through heap copies, the additions of a row in the reference's order.
+     * False when the operands do not have that form.
+     */
+    private static boolean scatterRowsF32(View src, int axis, View index, View out) {
+        int[] is = index.shape();
+        int[] os = out.shape();
+        int rank = is.length;
+        if (axis != rank - 1 || src.dtype() != DType.F32 || out.dtype() != DType.F32 || index.dtype() != DType.I64
+                || !src.isContiguous() || !index.isContiguous() || !out.isContiguous()) {
+            return false;
+        }
+        for (int d = 0; d < rank - 1; d++) {
+            if (is[d] != os[d]) {
+                return false;
+            }
+        }
+        int len = is[rank - 1];
+        int width = os[rank - 1];
+        if (len == 0 || width > 1 << 20) {
+            return false;
+        }
+        MemorySegment ss = src.segment();
+        MemorySegment xs = index.segment();
+        MemorySegment ws = out.segment();
+        Runs.parallel(index.numel() / len, len, (from, to) -> {
+            float[] g = new float[len];
+            long[] k = new long[len];
+            float[] row = new float[width];
+            for (long r = from; r < to; r++) {
+                MemorySegment.copy(ss, F32, (src.offset() + r * len) * 4, g, 0, len);
+                MemorySegment.copy(xs, ValueLayout.JAVA_LONG, (index.offset() + r * len) * 8, k, 0, len);
+                MemorySegment.copy(ws, F32, (out.offset() + r * width) * 4, row, 0, width);
+                for (int i = 0; i < len; i++) {
+                    long at = k[i];
+                    if (at < 0 || at >= width) {
+                        throw new IllegalArgumentException("scatterAdd: index " + at + " is out of range for axis " + axis
+                                + " of size " + width);
+                    }
+                    row[(int) at] += g[i];
+                }
+                MemorySegment.copy(row, 0, ws, F32, (out.offset() + r * width) * 4, width);
+            }
+            return 0;
+        });
+        return true;
     }
 
     /** Positions {@code from .. from+count-1} of dimension {@code dim} of v. */

@@ -197,7 +197,8 @@ class ConvAndIndexKernelsTest {
     void largeScatterAddSplitOverThreadsMatchesReferenceBitwise() {
         // large enough for the pool; many repeated indices inside each slice; output larger than the index
         Object[][] cases = {
-            {2, new int[] {64, 3, 2100}, 50, new int[] {70, 3, 50}},  // max pooling's shape: split along images
+            {2, new int[] {64, 3, 2100}, 50, new int[] {70, 3, 50}},  // split along images
+            {2, new int[] {64, 3, 2100}, 50, new int[] {64, 3, 50}},  // max pooling's form: F32 rows through heap copies
             {0, new int[] {40, 4000}, 7, new int[] {7, 4001}},         // axis 0: split along columns
         };
         for (DType t : new DType[] {DType.F32, DType.F64}) {
@@ -213,6 +214,11 @@ class ConvAndIndexKernelsTest {
                 assertExact("large scatterAdd " + t + " axis " + axis, r, v);
             }
         }
+        View idx = indices(DType.I64, 14, 6, 4, 5);
+        put(idx, 13, 7);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VEC.scatterAdd(random(DType.F32, 15, 4, 5), 1, idx, empty(VEC, DType.F32, 4, 6)));
+        assertTrue(e.getMessage().contains("index 7") && e.getMessage().contains("size 6"), e.getMessage());
     }
 
     @Test
