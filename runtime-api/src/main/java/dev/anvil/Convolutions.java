@@ -1,10 +1,16 @@
 package dev.anvil;
 
 import dev.anvil.spi.Backend;
+import dev.anvil.spi.BatchIm2col;
 import dev.anvil.spi.ConvGeometry;
 import java.util.Arrays;
+import java.util.Optional;
 
-/** unfold (im2col) and fold (col2im). */
+/**
+ * unfold (im2col) and fold (col2im), per image or for the whole batch as one matrix, and conv2d on the latter:
+ * one GEMM for the batch instead of one small GEMM per image (fewer calls, and BLAS splits one large product
+ * over its threads far better than many small ones).
+ */
 final class Convolutions {
     private Convolutions() {
     }
@@ -20,18 +26,29 @@ final class Convolutions {
         return v;
     }
 
+    /** Checks an image batch and the window parameters of {@code op}; its geometry. */
+    private static ConvGeometry imageGeometry(String op, Tensor x, int[] kernel, int[] stride, int[] padding,
+                                              int[] dilation) {
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException(op + ": input must be 4-D [n, c, h, w], got " + x.describe());
+        }
+        Exec.requireFloating(op, x);
+        int[] k = pair(op, "kernel", kernel, 1);
+        int[] s = pair(op, "stride", stride, 1);
+        int[] p = pair(op, "padding", padding, 0);
+        int[] d = pair(op, "dilation", dilation, 1);
+        int[] dims = x.dims();
+        return new ConvGeometry(dims[0], dims[1], dims[2], dims[3], k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+    }
+
     static Tensor unfold(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         Backend b = Exec.backend("unfold", x);
-        if (x.rank() != 4) {
-            throw new IllegalArgumentException("unfold: input must be 4-D [n, c, h, w], got " + x.describe());
-        }
-        Exec.requireFloating("unfold", x);
-        int[] k = pair("unfold", "kernel", kernel, 1);
-        int[] s = pair("unfold", "stride", stride, 1);
-        int[] p = pair("unfold", "padding", padding, 0);
-        int[] d = pair("unfold", "dilation", dilation, 1);
+        ConvGeometry g = imageGeometry("unfold", x, kernel, stride, padding, dilation);
         int[] dims = x.dims();
-        ConvGeometry g = new ConvGeometry(dims[0], dims[1], dims[2], dims[3], k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+        int[] k = kernel.clone();
+        int[] s = stride.clone();
+        int[] p = padding.clone();
+        int[] d = dilation.clone();
         Tensor src = x.cast(x.dtype().floatingCompute()).contiguous();
         Tensor cols = Exec.empty(b, src.dtype(), g.colsShape());
         if (cols.numel() > 0) {
@@ -70,5 +87,101 @@ final class Convolutions {
             b.col2im(src.view(), g, x.view());
         }
         return Autograd.record(x, "fold", gr -> new Tensor[] {gr.unfold(k, s, p, d)}, src);
+    }
+
+    /**
+     * im2col of the whole batch as one matrix {@code [c*kh*kw, n*outH*outW]} (column {@code image*outH*outW + l}):
+     * the backend's {@link BatchIm2col} kernel when it has one, else {@link #unfold} and a permuted copy.
+     */
+    static Tensor unfoldBatch(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        Backend b = Exec.backend("unfold", x);
+        ConvGeometry g = imageGeometry("unfold", x, kernel, stride, padding, dilation);
+        int[] k = kernel.clone();
+        int[] s = stride.clone();
+        int[] p = padding.clone();
+        int[] d = dilation.clone();
+        int n = g.n();
+        int rows = g.c() * g.kh() * g.kw();
+        int plane = g.outH() * g.outW();
+        Tensor src = x.cast(x.dtype().floatingCompute()).contiguous();
+        Optional<BatchIm2col> fused = b.kernel(BatchIm2col.class);
+        Tensor cols;
+        if (fused.isPresent()) {
+            cols = Exec.empty(b, src.dtype(), new int[] {rows, n * plane});
+            if (cols.numel() > 0) {
+                fused.get().im2col(src.view(), g, cols.view());
+            }
+        } else {
+            Tensor in = src.detach();
+            cols = Autograd.untracked(() -> unfold(in, k, s, p, d).permute(1, 0, 2).contiguous().reshape(rows, n * plane));
+        }
+        int[] size = {g.h(), g.w()};
+        return Autograd.record(cols, "unfoldBatch", gr -> new Tensor[] {foldBatch(gr, n, size, k, s, p, d)}, src);
+    }
+
+    /** The inverse of {@link #unfoldBatch}: sums {@code [c*kh*kw, n*L]} columns back into {@code n} images. */
+    static Tensor foldBatch(Tensor cols, int n, int[] outputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        Backend b = Exec.backend("fold", cols);
+        if (cols.rank() != 2) {
+            throw new IllegalArgumentException("fold: batch columns must be 2-D [c*kh*kw, n*L], got " + cols.describe());
+        }
+        Exec.requireFloating("fold", cols);
+        int[] o = pair("fold", "output size", outputSize, 1);
+        int[] k = pair("fold", "kernel", kernel, 1);
+        int[] s = pair("fold", "stride", stride, 1);
+        int[] p = pair("fold", "padding", padding, 0);
+        int[] d = pair("fold", "dilation", dilation, 1);
+        int[] dims = cols.dims();
+        int kk = k[0] * k[1];
+        if (n < 0 || dims[0] % kk != 0) {
+            throw new IllegalArgumentException("fold: columns " + cols.shape() + " for " + n + " images: dimension 0 must "
+                    + "be a multiple of kernel size " + k[0] + "x" + k[1]);
+        }
+        ConvGeometry g = new ConvGeometry(n, dims[0] / kk, o[0], o[1], k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+        int plane = g.outH() * g.outW();
+        if ((long) n * plane != dims[1]) {
+            throw new IllegalArgumentException("fold: columns " + cols.shape() + " do not match " + n + " images of size "
+                    + Arrays.toString(o) + " with this kernel, stride, padding and dilation (expected ["
+                    + dims[0] + ", " + (long) n * plane + "])");
+        }
+        Tensor src = cols.cast(cols.dtype().floatingCompute()).contiguous();
+        Optional<BatchIm2col> fused = b.kernel(BatchIm2col.class);
+        Tensor x;
+        if (fused.isPresent()) {
+            x = Exec.empty(b, src.dtype(), g.inputShape(), true);
+            if (src.numel() > 0) {
+                fused.get().col2im(src.view(), g, x.view());
+            }
+        } else {
+            Tensor in = src.detach();
+            x = Autograd.untracked(() -> fold(in.reshape(dims[0], n, plane).permute(1, 0, 2), o, k, s, p, d));
+        }
+        return Autograd.record(x, "foldBatch", gr -> new Tensor[] {unfoldBatch(gr, k, s, p, d)}, src);
+    }
+
+    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        Exec.backend("conv2d", x, weight);
+        if (x.rank() != 4 || weight.rank() != 4 || x.dim(1) != weight.dim(1)) {
+            throw new IllegalArgumentException("conv2d: input " + x.shape() + " and weight " + weight.shape()
+                    + " must be [n, c, h, w] and [out, c, kh, kw] with the same c");
+        }
+        int out = weight.dim(0);
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != out)) {
+            throw new IllegalArgumentException("conv2d: bias " + bias.shape() + " must be [" + out
+                    + "], one value per output channel of weight " + weight.shape());
+        }
+        int[] k = {weight.dim(2), weight.dim(3)};
+        int[] s = {stride, stride};
+        int[] p = {padding, padding};
+        int[] d = {1, 1};
+        ConvGeometry g = imageGeometry("conv2d", x, k, s, p, d);
+        int n = g.n();
+        int plane = g.outH() * g.outW();
+        Tensor cols = unfoldBatch(x, k, s, p, d);                             // [c*kh*kw, n*L]
+        Tensor y = weight.reshape(out, -1).matmul(cols).reshape(out, n, plane);  // one GEMM for the batch
+        // back to NCHW: the bias add (or a copy) reads the [out, n, L] result through a permuted view
+        Tensor nchw = y.permute(1, 0, 2);
+        nchw = bias == null ? nchw.contiguous() : nchw.add(bias.reshape(out, 1));
+        return nchw.reshape(n, out, g.outH(), g.outW());
     }
 }

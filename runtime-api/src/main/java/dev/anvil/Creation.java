@@ -25,7 +25,13 @@ final class Creation {
     }
 
     static int[] resolveShape(String op, long length, int[] shape) {
+        return resolveShape(() -> op, length, shape);
+    }
+
+    /** As above, with the op's name for messages built only when one is thrown (reshape runs on every step). */
+    static int[] resolveShape(java.util.function.Supplier<String> opName, long length, int[] shape) {
         if (shape.length == 0) {
+            String op = opName.get();
             if (length > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(op + ": " + length + " elements do not fit one dimension");
             }
@@ -38,19 +44,20 @@ final class Creation {
             if (s[i] == -1 && infer < 0) {
                 infer = i;
             } else if (s[i] < 0) {
-                throw new IllegalArgumentException(op + ": invalid shape " + Exec.str(shape));
+                throw new IllegalArgumentException(opName.get() + ": invalid shape " + Exec.str(shape));
             } else {
                 known *= s[i];
             }
         }
         if (infer >= 0) {
             if (known == 0 || length % known != 0) {
-                throw new IllegalArgumentException(op + ": cannot infer -1 in shape " + Exec.str(shape) + " for " + length + " elements");
+                throw new IllegalArgumentException(opName.get() + ": cannot infer -1 in shape " + Exec.str(shape) + " for "
+                        + length + " elements");
             }
             s[infer] = (int) (length / known);
         }
         if (Layout.numel(s) != length) {
-            throw new IllegalArgumentException(op + ": shape " + Exec.str(shape) + " holds " + Layout.numel(s)
+            throw new IllegalArgumentException(opName.get() + ": shape " + Exec.str(shape) + " holds " + Layout.numel(s)
                     + " elements but the data has " + length);
         }
         return s;

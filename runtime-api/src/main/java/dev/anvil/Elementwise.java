@@ -3,6 +3,7 @@ package dev.anvil;
 import dev.anvil.spi.Axpy;
 import dev.anvil.spi.Backend;
 import dev.anvil.spi.BinaryOp;
+import dev.anvil.spi.ReluBackward;
 import dev.anvil.spi.UnaryOp;
 import java.util.Optional;
 
@@ -42,6 +43,22 @@ final class Elementwise {
         return out;
     }
 
+    /** g where x > 0, else 0: the backend's fused kernel when it has one, else a comparison and a select. */
+    private static Tensor reluGrad(Tensor x, Tensor g) {
+        Backend b = Exec.backend("relu (gradient)", x, g);
+        Optional<ReluBackward> fused = b.kernel(ReluBackward.class);
+        if (fused.isEmpty() || g.dtype() != x.dtype() || !g.shape().equals(x.shape()) || Autograd.isEnabled()) {
+            return Tensor.where(x.gt(0), g, Tensor.scalar(0, g.dtype())); // two passes, not three
+        }
+        Tensor xc = x.contiguous();
+        Tensor gc = g.contiguous();
+        Tensor out = Exec.empty(b, x.dtype(), x.dims());
+        if (out.numel() > 0) {
+            fused.get().reluBackward(xc.view(), gc.view(), out.view());
+        }
+        return out;
+    }
+
     /** d op(x) / dx times g, from the input x and the output y. */
     private static Tensor unaryGrad(UnaryOp op, Tensor x, Tensor y, Tensor g) {
         return switch (op) {
@@ -53,7 +70,7 @@ final class Elementwise {
             case ABS -> g.mul(x.gt(0).cast(x.dtype()).sub(x.lt(0).cast(x.dtype())));
             case TANH -> g.mul(y.mul(y).neg().add(1));
             case SIGMOID -> g.mul(y.mul(y.neg().add(1)));
-            case RELU -> Tensor.where(x.gt(0), g, Tensor.scalar(0, g.dtype())); // two passes, not three
+            case RELU -> reluGrad(x, g);
             case GELU -> {
                 // d/dx x*Phi(x) = Phi(x) + x*phi(x); Phi(x) = gelu(x)/x away from 0, 1/2 at 0
                 Tensor small = x.abs().lt(1e-6);

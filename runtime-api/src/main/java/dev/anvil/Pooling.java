@@ -33,12 +33,15 @@ final class Pooling {
         Tensor src = x.cast(x.dtype().floatingCompute());
         Tensor indices;
         if (fused.isPresent()) {
+            // the kernel wrote the values already: record them with the scatter as their gradient (no gather pass)
             Tensor in = src.contiguous();
             Tensor values = Exec.empty(b, in.dtype(), new int[] {n, c, oh, ow});
             indices = Exec.empty(b, DType.I64, new int[] {n, c, oh, ow});
             if (values.numel() > 0) {
                 fused.get().maxPool2d(in.view(), g, values.view(), indices.view());
             }
+            Tensor planeIndex = indices.reshape(n, c, oh * ow);
+            return Autograd.record(values, "maxPool2d", gr -> new Tensor[] {unpool(gr, planeIndex, h, w)}, src);
         } else {
             // composed: window positions as columns, the first maximum of each, mapped back to plane positions
             Tensor patches;
@@ -56,5 +59,23 @@ final class Pooling {
         // values by gathering from the plane (differentiable: the gradient scatters back to the chosen elements)
         Tensor planes = src.reshape(n, c, h * w);
         return planes.gather(2, indices.reshape(n, c, oh * ow)).reshape(n, c, oh, ow);
+    }
+
+    /**
+     * The gradient of max pooling: each output's gradient added at its maximum's position ({@code index}
+     * [n, c, L] holds positions inside each h x w plane), zeros elsewhere. Itself differentiable (a gather).
+     */
+    private static Tensor unpool(Tensor gradOut, Tensor index, int h, int w) {
+        Backend b = Exec.backend("maxPool2d (gradient)", gradOut, index);
+        int n = index.dim(0);
+        int c = index.dim(1);
+        Tensor g = gradOut.reshape(n, c, index.dim(2)).contiguous();
+        Tensor dx = Exec.empty(b, g.dtype(), new int[] {n, c, h * w}, true);
+        if (g.numel() > 0) {
+            b.scatterAdd(g.view(), 2, index.view(), dx.view());
+        }
+        int[] outDims = gradOut.dims();
+        Autograd.record(dx, "maxPool2d (gradient)", gg -> new Tensor[] {gg.gather(2, index).reshape(outDims)}, gradOut);
+        return dx.reshape(n, c, h, w);
     }
 }

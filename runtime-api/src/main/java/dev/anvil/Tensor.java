@@ -833,6 +833,19 @@ public final class Tensor {
     }
 
     /**
+     * 2-D convolution of this NCHW batch ({@code torch.nn.functional.conv2d}): weight {@code [out, c, kh, kw]},
+     * bias {@code [out]} or null, the same stride and zero padding on both axes. Runs as im2col of the whole batch
+     * and one matrix product; its gradient is two more products and a col2im.
+     *
+     * <pre>{@code
+     * Tensor y = images.conv2d(weight, bias, 1, 1);   // [n, 3, 28, 28] with [16, 3, 3, 3] -> [n, 16, 28, 28]
+     * }</pre>
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, int stride, int padding) {
+        return Convolutions.conv2d(this, weight, bias, stride, padding);
+    }
+
+    /**
      * 2-D max pooling of an NCHW batch with a {@code kernel x kernel} window and {@code stride} (no padding):
      * the first maximum of each window; the gradient goes to that element only.
      */

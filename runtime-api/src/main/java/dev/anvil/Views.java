@@ -44,7 +44,7 @@ final class Views {
             }
             target = shape;
         } else {
-            target = Creation.resolveShape("reshape of " + t.describe(), t.numel(), shape);
+            target = Creation.resolveShape(() -> "reshape of " + t.describe(), t.numel(), shape);
         }
         long[] strides = viewStrides(t.layout(), target);
         int[] from = t.dims();

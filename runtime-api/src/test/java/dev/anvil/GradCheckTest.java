@@ -147,6 +147,11 @@ class GradCheckTest {
         check("fold", x -> Tensor.fold(x[0], new int[] {4, 4}, k, s, p, d), in(2, 1, 18, 16));
         // a convolution as im2col + matmul, and max pooling as unfold + max
         check("conv2d via im2col", x -> x[1].reshape(3, -1).matmul(x[0].unfold(k, s, p, d)), in(3, 2, 2, 4, 4), in(4, 3, 2, 3, 3));
+        // the whole batch's columns as one matrix, and conv2d on it (stride 2, padding 1; and without a bias)
+        check("unfoldBatch", x -> Convolutions.unfoldBatch(x[0], k, new int[] {2, 1}, p, d), in(7, 2, 2, 5, 4));
+        check("foldBatch", x -> Convolutions.foldBatch(x[0], 2, new int[] {4, 4}, k, s, p, d), in(8, 9, 32));
+        check("conv2d", x -> x[0].conv2d(x[1], x[2], 2, 1), in(9, 2, 2, 5, 4), in(10, 3, 2, 3, 3), in(11, 3));
+        check("conv2d without bias", x -> x[0].conv2d(x[1], null, 1, 0), in(12, 3, 2, 4, 4), in(13, 2, 2, 2, 3));
         check("max pool 2x2", x -> x[0].reshape(4, 1, 4, 4).unfold(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, d).max(1),
                 in(5, 2, 2, 4, 4));
         check("maxPool2d", x -> x[0].maxPool2d(2, 2), in(6, 2, 3, 6, 6));

@@ -5,7 +5,7 @@ import dev.anvil.Tensor;
 import java.util.random.RandomGenerator;
 
 /**
- * 2-D convolution over NCHW input, as im2col ({@link Tensor#unfold}) and one batched matrix product.
+ * 2-D convolution over NCHW input ({@link Tensor#conv2d}: im2col of the whole batch and one matrix product).
  * Weight {@code [out, in, k, k]}.
  */
 public final class Conv2d extends Module {
@@ -38,13 +38,7 @@ public final class Conv2d extends Module {
             throw new IllegalArgumentException("Conv2d(" + inChannels + " -> " + outChannels + "): input " + x.shape()
                     + " must be [n, " + inChannels + ", h, w]");
         }
-        int n = x.dim(0);
-        int oh = (x.dim(2) + 2 * padding - kernel) / stride + 1;
-        int ow = (x.dim(3) + 2 * padding - kernel) / stride + 1;
-        Tensor cols = x.unfold(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding},
-                new int[] {1, 1});
-        Tensor y = weight.reshape(outChannels, -1).matmul(cols);          // [n, out, oh*ow]
-        return y.add(bias.reshape(outChannels, 1)).reshape(n, outChannels, oh, ow);
+        return x.conv2d(weight, bias, stride, padding);
     }
 
     public Tensor weight() {

@@ -9,6 +9,9 @@ import java.lang.foreign.ValueLayout;
  * 3x3 leaves nothing for SIMD lanes to do; the work is one read of the input and one write of the output).
  */
 public final class MaxPoolLoops implements MaxPool {
+    /** F32 planes up to this many elements are pooled from a heap copy; larger ones (and F64) in place. */
+    private static final int PLANE_MAX = 1 << 22;
+
     private final boolean parallel;
 
     /** @param parallel split the planes over the {@link ComputePool} */
@@ -31,6 +34,102 @@ public final class MaxPoolLoops implements MaxPool {
     }
 
     private static void run(View x, ConvGeometry g, View out, View indices, long from, long to) {
+        if (x.dtype() == DType.F32 && (long) g.h() * g.w() <= PLANE_MAX) {
+            runF32(x, g, out, indices, from, to);
+            return;
+        }
+        runInPlace(x, g, out, indices, from, to);
+    }
+
+    /**
+     * F32 through heap copies of a few planes at a time and of their results: one bulk copy in and two out per
+     * group, so the window loop reads plain arrays (element-wise segment reads cost several times more here,
+     * and so did three copies per plane for small planes).
+     */
+    private static void runF32(View x, ConvGeometry g, View out, View indices, long from, long to) {
+        MemorySegment xs = x.segment();
+        MemorySegment os = out.segment();
+        MemorySegment is = indices.segment();
+        int h = g.h();
+        int w = g.w();
+        int oh = g.outH();
+        int ow = g.outW();
+        int k = g.kh();
+        int kw = g.kw();
+        int s = g.strideH();
+        int sw = g.strideW();
+        int inPlane = h * w;
+        int outPlane = oh * ow;
+        int group = (int) Math.max(1, Math.min(to - from, (1 << 14) / Math.max(1, inPlane)));
+        float[] planes = new float[group * inPlane];
+        float[] values = new float[group * outPlane];
+        long[] at = new long[group * outPlane];
+        for (long p = from; p < to; p += group) {
+            int count = (int) Math.min(group, to - p);
+            MemorySegment.copy(xs, ValueLayout.JAVA_FLOAT, (x.offset() + p * inPlane) * 4, planes, 0, count * inPlane);
+            for (int q = 0; q < count; q++) {
+                if (k == 2 && kw == 2) {
+                    pool2x2(planes, q * inPlane, w, oh, ow, s, sw, values, at, q * outPlane);
+                } else {
+                    pool(planes, q * inPlane, w, oh, ow, k, kw, s, sw, values, at, q * outPlane);
+                }
+            }
+            MemorySegment.copy(values, 0, os, ValueLayout.JAVA_FLOAT, (out.offset() + p * outPlane) * 4, count * outPlane);
+            MemorySegment.copy(at, 0, is, ValueLayout.JAVA_LONG, (indices.offset() + p * outPlane) * 8, count * outPlane);
+        }
+    }
+
+    /**
+     * The 2x2 window unrolled (a loop of two trips costs more than its body): the first maximum of each row,
+     * then of the two. {@code larger} is 0 or 1 and compiles without a jump (see {@link #pool}). Positions are
+     * inside the plane that starts at {@code in}; results go from {@code o} on.
+     */
+    private static void pool2x2(float[] plane, int in, int w, int oh, int ow, int s, int sw, float[] values, long[] at,
+                                int o) {
+        for (int i = 0; i < oh; i++) {
+            for (int j = 0; j < ow; j++) {
+                int c = i * s * w + j * sw;
+                int top = c + larger(plane[in + c], plane[in + c + 1]);
+                int bottom = c + w + larger(plane[in + c + w], plane[in + c + w + 1]);
+                int best = top + larger(plane[in + top], plane[in + bottom]) * (bottom - top);
+                values[o + i * ow + j] = plane[in + best];
+                at[o + i * ow + j] = best;
+            }
+        }
+    }
+
+    /** 1 when {@code v} replaces {@code best} as the first maximum in order: larger, or the first NaN. */
+    private static int larger(float best, float v) {
+        return (v > best | (v != v & best == best)) ? 1 : 0;
+    }
+
+    /** Any window, as {@link #pool2x2} but with the window's loops. */
+    private static void pool(float[] plane, int in, int w, int oh, int ow, int k, int kw, int s, int sw, float[] values,
+                             long[] at, int o) {
+        for (int i = 0; i < oh; i++) {
+            for (int j = 0; j < ow; j++) {
+                int best = i * s * w + j * sw;
+                float bestV = plane[in + best];
+                // Once bestV is NaN nothing is taken, as with the early exit in place. No jumps: activations
+                // compare at random, and mispredicted branches made this loop several times slower; the value
+                // follows the 0/1 choice as integer arithmetic on its bits.
+                for (int a = 0; a < k; a++) {
+                    int rowStart = (i * s + a) * w + j * sw;
+                    for (int b = 0; b < kw; b++) {
+                        float v = plane[in + rowStart + b];
+                        int take = larger(bestV, v);
+                        best += take * (rowStart + b - best);
+                        int bits = Float.floatToRawIntBits(bestV);
+                        bestV = Float.intBitsToFloat(bits + take * (Float.floatToRawIntBits(v) - bits));
+                    }
+                }
+                values[o + i * ow + j] = bestV;
+                at[o + i * ow + j] = best;
+            }
+        }
+    }
+
+    private static void runInPlace(View x, ConvGeometry g, View out, View indices, long from, long to) {
         MemorySegment xs = x.segment();
         MemorySegment os = out.segment();
         MemorySegment is = indices.segment();

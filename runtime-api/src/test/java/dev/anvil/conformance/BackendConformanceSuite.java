@@ -461,12 +461,61 @@ public abstract class BackendConformanceSuite {
     }
 
     @Test
+    public void conv2dAndItsGradientsAgree() {
+        // {n, c, h, w, out, kh, kw, stride, padding}: the CNN's two layers (smaller batch), a strided one, 1x1, no padding
+        int[][] cases = {
+            {3, 1, 28, 28, 4, 3, 3, 1, 1},
+            {2, 5, 14, 14, 6, 3, 3, 1, 1},
+            {2, 3, 9, 8, 4, 3, 2, 2, 1},
+            {3, 4, 5, 5, 2, 1, 1, 1, 0},
+            {1, 2, 6, 7, 3, 5, 5, 1, 0},
+        };
+        for (int[] g : cases) {
+            String w = java.util.Arrays.toString(g);
+            int terms = g[1] * g[5] * g[6];
+            c().agree("conv2d " + w, Tol.f32Sum(terms),
+                    () -> rnd(1, g[0], g[1], g[2], g[3]).conv2d(rnd(2, g[4], g[1], g[5], g[6]), rnd(3, g[4]), g[7], g[8]));
+            for (int input = 0; input < 3; input++) {
+                int which = input;
+                c().agree("conv2d gradient of input " + which + " " + w, Tol.f32Sum((long) g[0] * g[2] * g[3] * g[4]), () -> {
+                    Tensor x = rnd(1, g[0], g[1], g[2], g[3]).requiresGrad(true);
+                    Tensor k = rnd(2, g[4], g[1], g[5], g[6]).requiresGrad(true);
+                    Tensor b = rnd(3, g[4]).requiresGrad(true);
+                    Tensor y = x.conv2d(k, b, g[7], g[8]);
+                    y.mul(rnd(4, y.dims())).sum().backward();
+                    return new Tensor[] {x, k, b}[which].grad();
+                });
+            }
+        }
+        c().agree("conv2d without bias, F64", Tol.F64,
+                () -> rnd(5, 2, 3, 6, 6).cast(DType.F64).conv2d(rnd(6, 4, 3, 3, 3).cast(DType.F64), null, 1, 1));
+    }
+
+    @Test
     public void maxPoolingAgreesWithTheComposedFormIncludingTiesAndGradients() {
         c().agree("maxPool2d 2x2", Tol.EXACT, () -> rnd(1, 2, 3, 8, 8).maxPool2d(2, 2));
         c().agree("maxPool2d 3x3 stride 2 odd size", Tol.EXACT, () -> rnd(2, 1, 2, 9, 7).maxPool2d(3, 2));
         c().agree("maxPool2d ties take the first", Tol.EXACT, () -> Tensor.ones(1, 1, 4, 4).maxPool2d(2, 2));
         c().agree("maxPool2d NaN wins", Tol.EXACT, () -> Tensor.fromArray(new float[] {1, Float.NaN, 3, 4}, 1, 1, 2, 2).maxPool2d(2, 2));
         c().agree("maxPool2d F64", Tol.EXACT, () -> rnd(3, 1, 1, 6, 6).cast(DType.F64).maxPool2d(2, 2));
+        for (int[] window : new int[][] {{2, 2}, {2, 1}, {3, 2}, {3, 3}}) {
+            // many ties, signed zeros and NaNs: the first maximum (or first NaN) in row-major order must win
+            c().agree("maxPool2d ties, zeros and NaNs " + java.util.Arrays.toString(window), Tol.EXACT, () -> {
+                Tensor x = Tensor.randint(-1, 2, Shape.of(3, 4, 9, 10), 7).cast(DType.F32)
+                        .mul(Tensor.randint(0, 2, Shape.of(3, 4, 9, 10), 8).mul(2).sub(1).cast(DType.F32));
+                x = Tensor.where(Tensor.rand(Shape.of(3, 4, 9, 10), 9).lt(0.08), Tensor.scalar(Float.NaN, DType.F32), x);
+                Tensor g = x.copy().requiresGrad(true);
+                Tensor y = g.maxPool2d(window[0], window[1]);
+                y.mul(rnd(10, y.dims())).sum().backward();
+                return Tensor.concat(0, y.reshape(-1), g.grad().reshape(-1));
+            });
+        }
+        c().agree("relu gradient, zeros and NaN included", Tol.EXACT, () -> {
+            Tensor x = Tensor.where(rnd(6, 5, 300).gt(1.5), Tensor.scalar(Float.NaN, DType.F32), rnd(7, 5, 300).relu().sub(0.5).relu())
+                    .copy().requiresGrad(true);
+            x.relu().mul(rnd(8, 5, 300)).sum().backward();
+            return x.grad();
+        });
         c().agree("maxPool2d gradient", Tol.EXACT, () -> {
             Tensor x = Tensor.ones(2, 2, 4, 4).mul(rnd(4, 2, 2, 4, 4).gt(0).cast(DType.F32)).copy().requiresGrad(true);
             x.maxPool2d(2, 2).mul(rnd(5, 2, 2, 2, 2)).sum().backward();

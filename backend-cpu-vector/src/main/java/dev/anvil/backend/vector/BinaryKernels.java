@@ -49,60 +49,81 @@ final class BinaryKernels {
         }, a.layout(), b.layout(), out.layout());
     }
 
-    /** Loads lane block {@code i} of a unit-stride run, or returns the broadcast value of a stride-0 one. */
-    private static FloatVector load(FloatVector fixed, MemorySegment s, long at, int i) {
-        return fixed != null ? fixed : FloatVector.fromMemorySegment(F, s, (at + i) * 4, NO);
-    }
-
-    private static FloatVector fixed(MemorySegment s, long at, long stride) {
-        return stride == 0 ? FloatVector.broadcast(F, s.getAtIndex(F32, at)) : null;
-    }
-
+    /**
+     * One loop per operand pattern (both unit-stride, a broadcast, b broadcast), so that no vector variable
+     * merges a loaded vector with a hoisted one or with null: C2 keeps such a merge boxed, which allocated
+     * a vector object and its array per lane block (gigabytes of garbage per training minute).
+     */
     private static int arithRun(BinaryOp op, MemorySegment sa, long ai, long as, MemorySegment sb, long bi, long bs,
                                 MemorySegment so, long oi, int n) {
         int lanes = F.length();
         int up = n - n % lanes;
-        FloatVector fa = fixed(sa, ai, as);
-        FloatVector fb = fixed(sb, bi, bs);
-        for (int i = 0; i < up; i += lanes) {
-            FloatVector x = load(fa, sa, ai, i);
-            FloatVector y = load(fb, sb, bi, i);
-            FloatVector r = switch (op) {
-                case ADD -> x.add(y);
-                case SUB -> x.sub(y);
-                case MUL -> x.mul(y);
-                case DIV -> x.div(y);
-                case POW -> x.pow(y);
-                case MAX -> x.max(y); // Math.max semantics: NaN propagates, -0 < +0
-                case MIN -> x.min(y);
-                default -> throw new AssertionError(op);
-            };
-            r.intoMemorySegment(so, (oi + i) * 4, NO);
+        if (as == 0) {
+            FloatVector x = FloatVector.broadcast(F, sa.getAtIndex(F32, ai));
+            for (int i = 0; i < up; i += lanes) {
+                apply(op, x, FloatVector.fromMemorySegment(F, sb, (bi + i) * 4, NO)).intoMemorySegment(so, (oi + i) * 4, NO);
+            }
+        } else if (bs == 0) {
+            FloatVector y = FloatVector.broadcast(F, sb.getAtIndex(F32, bi));
+            for (int i = 0; i < up; i += lanes) {
+                apply(op, FloatVector.fromMemorySegment(F, sa, (ai + i) * 4, NO), y).intoMemorySegment(so, (oi + i) * 4, NO);
+            }
+        } else {
+            for (int i = 0; i < up; i += lanes) {
+                apply(op, FloatVector.fromMemorySegment(F, sa, (ai + i) * 4, NO),
+                        FloatVector.fromMemorySegment(F, sb, (bi + i) * 4, NO)).intoMemorySegment(so, (oi + i) * 4, NO);
+            }
         }
         return up;
     }
 
+    private static FloatVector apply(BinaryOp op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case POW -> x.pow(y);
+            case MAX -> x.max(y); // Math.max semantics: NaN propagates, -0 < +0
+            case MIN -> x.min(y);
+            default -> throw new AssertionError(op);
+        };
+    }
+
+    /** As {@link #arithRun}: one loop per operand pattern, so that no vector is kept boxed. */
     private static int compareRun(BinaryOp op, MemorySegment sa, long ai, long as, MemorySegment sb, long bi, long bs,
                                   MemorySegment so, long oi, int n) {
         int lanes = F.length();
         int up = n - n % lanes;
-        FloatVector fa = fixed(sa, ai, as);
-        FloatVector fb = fixed(sb, bi, bs);
-        for (int i = 0; i < up; i += lanes) {
-            FloatVector x = load(fa, sa, ai, i);
-            FloatVector y = load(fb, sb, bi, i);
-            VectorMask<Float> m = switch (op) {
-                case EQ -> x.compare(VectorOperators.EQ, y);
-                case NE -> x.compare(VectorOperators.NE, y); // true for NaN, like Java's !=
-                case LT -> x.compare(VectorOperators.LT, y);
-                case LE -> x.compare(VectorOperators.LE, y);
-                case GT -> x.compare(VectorOperators.GT, y);
-                case GE -> x.compare(VectorOperators.GE, y);
-                default -> throw new AssertionError(op);
-            };
-            Simd.storeMask(m, so, oi + i);
+        if (as == 0) {
+            FloatVector x = FloatVector.broadcast(F, sa.getAtIndex(F32, ai));
+            for (int i = 0; i < up; i += lanes) {
+                Simd.storeMask(compare(op, x, FloatVector.fromMemorySegment(F, sb, (bi + i) * 4, NO)), so, oi + i);
+            }
+        } else if (bs == 0) {
+            FloatVector y = FloatVector.broadcast(F, sb.getAtIndex(F32, bi));
+            for (int i = 0; i < up; i += lanes) {
+                Simd.storeMask(compare(op, FloatVector.fromMemorySegment(F, sa, (ai + i) * 4, NO), y), so, oi + i);
+            }
+        } else {
+            for (int i = 0; i < up; i += lanes) {
+                Simd.storeMask(compare(op, FloatVector.fromMemorySegment(F, sa, (ai + i) * 4, NO),
+                        FloatVector.fromMemorySegment(F, sb, (bi + i) * 4, NO)), so, oi + i);
+            }
         }
         return up;
+    }
+
+    private static VectorMask<Float> compare(BinaryOp op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case EQ -> x.compare(VectorOperators.EQ, y);
+            case NE -> x.compare(VectorOperators.NE, y); // true for NaN, like Java's !=
+            case LT -> x.compare(VectorOperators.LT, y);
+            case LE -> x.compare(VectorOperators.LE, y);
+            case GT -> x.compare(VectorOperators.GT, y);
+            case GE -> x.compare(VectorOperators.GE, y);
+            default -> throw new AssertionError(op);
+        };
     }
 
     /** F64: add, sub, mul, div, max, min with SIMD; pow and the comparisons in scalar. */
@@ -161,21 +182,40 @@ final class BinaryKernels {
     private static final jdk.incubator.vector.VectorSpecies<Byte> COND = jdk.incubator.vector.VectorSpecies.of(byte.class,
             jdk.incubator.vector.VectorShape.forBitSize(F.length() * 8));
 
-    /** F32 where over a unit-stride run (a and b unit-stride or broadcast): blend by the condition bytes. */
+    /**
+     * F32 where over a unit-stride run (a and b unit-stride or broadcast): blend by the condition bytes, with one
+     * loop per operand pattern as in {@link #arithRun}.
+     */
     private static int whereRunF32(MemorySegment sc, long ci, MemorySegment sa, long ai, long as, MemorySegment sb, long bi,
                                    long bs, MemorySegment so, long oi, int n) {
         int lanes = F.length();
         int up = n - n % lanes;
-        FloatVector fa = fixed(sa, ai, as);
-        FloatVector fb = fixed(sb, bi, bs);
-        for (int i = 0; i < up; i += lanes) {
-            VectorMask<Float> m = jdk.incubator.vector.ByteVector.fromMemorySegment(COND, sc, ci + i, NO)
-                    .compare(VectorOperators.NE, (byte) 0).cast(F);
-            FloatVector x = load(fa, sa, ai, i);
-            FloatVector y = load(fb, sb, bi, i);
-            y.blend(x, m).intoMemorySegment(so, (oi + i) * 4, NO);
+        if (as == 0 && bs == 0) {
+            return 0; // both broadcast: the scalar loop
+        }
+        if (as == 0) {
+            FloatVector x = FloatVector.broadcast(F, sa.getAtIndex(F32, ai));
+            for (int i = 0; i < up; i += lanes) {
+                FloatVector.fromMemorySegment(F, sb, (bi + i) * 4, NO).blend(x, cond(sc, ci + i))
+                        .intoMemorySegment(so, (oi + i) * 4, NO);
+            }
+        } else if (bs == 0) {
+            FloatVector y = FloatVector.broadcast(F, sb.getAtIndex(F32, bi));
+            for (int i = 0; i < up; i += lanes) {
+                y.blend(FloatVector.fromMemorySegment(F, sa, (ai + i) * 4, NO), cond(sc, ci + i))
+                        .intoMemorySegment(so, (oi + i) * 4, NO);
+            }
+        } else {
+            for (int i = 0; i < up; i += lanes) {
+                FloatVector.fromMemorySegment(F, sb, (bi + i) * 4, NO).blend(FloatVector.fromMemorySegment(F, sa, (ai + i) * 4, NO),
+                        cond(sc, ci + i)).intoMemorySegment(so, (oi + i) * 4, NO);
+            }
         }
         return up;
+    }
+
+    private static VectorMask<Float> cond(MemorySegment sc, long at) {
+        return jdk.incubator.vector.ByteVector.fromMemorySegment(COND, sc, at, NO).compare(VectorOperators.NE, (byte) 0).cast(F);
     }
 
     /**

@@ -4,6 +4,7 @@ import static dev.anvil.backend.vector.Simd.F;
 import static dev.anvil.backend.vector.Simd.F32;
 import static dev.anvil.backend.vector.Simd.F64;
 import static dev.anvil.backend.vector.Simd.NO;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.anvil.DType;
 import dev.anvil.spi.ConvGeometry;
@@ -12,16 +13,92 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * im2col and col2im over contiguous NCHW, one (image, channel) plane per task. With a horizontal stride of 1
- * each output row is a shifted input row, so it moves as one bulk copy (im2col) or one vector add (col2im)
- * between its zero-padding margins.
+ * im2col and col2im over contiguous NCHW, one (image, channel) plane per task. The columns are either per image, {@code [n, c*kh*kw, L]}
+ * ({@link dev.anvil.spi.Backend#im2col}), or the whole batch side by side, {@code [c*kh*kw, n*L]}
+ * ({@link dev.anvil.spi.BatchIm2col}); the two differ only in where each (image, row) block of L starts.
  */
 final class ConvKernels {
+    /** Planes whose zero-bordered copy is larger than this many bytes are unfolded row by row, in place. */
+    static final int SCRATCH_MAX = 1 << 24;
+
     private ConvKernels() {
     }
 
-    /** Any dtype: unfolding only moves elements (padding is all-zero bits, which is 0 in every dtype). */
-    static void im2col(View x, ConvGeometry g, View cols) {
+    /**
+     * Any dtype: unfolding only moves elements (padding is all-zero bits, which is 0 in every dtype).
+     * {@code batchColumns} selects the {@code [c*kh*kw, n*L]} layout.
+     *
+     * <p>Each plane is first copied into a zero-bordered heap buffer (one bulk copy per input row); then every
+     * (ki, kj) block of L = outH*outW elements is gathered from it with no bounds tests and leaves in one bulk
+     * copy. Rows of a small image are short (14 or 28 elements here), so per-row calls on the segments, as
+     * before, cost more than the moves themselves.
+     */
+    static void im2col(View x, ConvGeometry g, View cols, boolean batchColumns) {
+        im2col(x, g, cols, batchColumns, SCRATCH_MAX);
+    }
+
+    /** As {@link #im2col(View, ConvGeometry, View, boolean)}, with the plane size above which no scratch is used. */
+    static void im2col(View x, ConvGeometry g, View cols, boolean batchColumns, long scratchMax) {
+        int es = x.dtype().byteSize();
+        if ((long) (g.h() + 2 * g.padH()) * (g.w() + 2 * g.padW()) * es > scratchMax) {
+            im2colInPlace(x, g, cols, batchColumns);
+            return;
+        }
+        MemorySegment xs = x.segment();
+        MemorySegment cs = cols.segment();
+        int oh = g.outH();
+        int ow = g.outW();
+        int h = g.h();
+        int w = g.w();
+        int paddedW = w + 2 * g.padW();
+        int paddedH = h + 2 * g.padH();
+        long colRows = (long) g.c() * g.kh() * g.kw();
+        int plane = oh * ow;
+        long imageStride = batchColumns ? plane : colRows * plane;
+        long rowStride = batchColumns ? (long) g.n() * plane : plane;
+        long planeWork = (long) g.kh() * g.kw() * plane;
+        int rowBytes = ow * es;
+        boolean unitStride = g.strideW() == 1;
+        Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
+            byte[] padded = new byte[paddedH * paddedW * es]; // borders stay zero: only the interior is written
+            byte[] block = new byte[plane * es];
+            for (long p = from; p < to; p++) {
+                // batch columns: images of one channel in turn, so the blocks of each row are read in order
+                int n = (int) (batchColumns ? p % g.n() : p / g.c());
+                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                long xPlane = (x.offset() + ((long) n * g.c() + ch) * h * w) * es;
+                for (int iy = 0; iy < h; iy++) {
+                    MemorySegment.copy(xs, JAVA_BYTE, xPlane + (long) iy * w * es, padded,
+                            ((iy + g.padH()) * paddedW + g.padW()) * es, w * es);
+                }
+                for (int ki = 0; ki < g.kh(); ki++) {
+                    for (int kj = 0; kj < g.kw(); kj++) {
+                        for (int y = 0; y < oh; y++) {
+                            int src = ((y * g.strideH() + ki * g.dilationH()) * paddedW + kj * g.dilationW()) * es;
+                            int dst = y * rowBytes;
+                            if (unitStride) {
+                                System.arraycopy(padded, src, block, dst, rowBytes);
+                            } else {
+                                for (int xx = 0; xx < ow; xx++) {
+                                    System.arraycopy(padded, src + xx * g.strideW() * es, block, dst + xx * es, es);
+                                }
+                            }
+                        }
+                        long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
+                        long colBase = cols.offset() + n * imageStride + row * rowStride;
+                        MemorySegment.copy(block, 0, cs, JAVA_BYTE, colBase * es, plane * es);
+                    }
+                }
+            }
+            return 0;
+        });
+    }
+
+    /**
+     * im2col straight from the segments, row by row: for planes too large to copy. With a horizontal stride of
+     * 1 each output row is a shifted input row, one bulk copy between its zero-padding margins.
+     */
+    private static void im2colInPlace(View x, ConvGeometry g, View cols, boolean batchColumns) {
         MemorySegment xs = x.segment();
         MemorySegment cs = cols.segment();
         int es = x.dtype().byteSize();
@@ -29,6 +106,9 @@ final class ConvKernels {
         int oh = g.outH();
         int ow = g.outW();
         long colRows = (long) g.c() * g.kh() * g.kw();
+        long plane = (long) oh * ow;
+        long imageStride = batchColumns ? plane : colRows * plane;
+        long rowStride = batchColumns ? (long) g.n() * plane : plane;
         long planeWork = (long) g.kh() * g.kw() * oh * ow;
         Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
             for (long p = from; p < to; p++) {
@@ -38,7 +118,7 @@ final class ConvKernels {
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        long colBase = cols.offset() + ((long) n * colRows + row) * oh * ow;
+                        long colBase = cols.offset() + n * imageStride + row * rowStride;
                         int ix0 = kj * g.dilationW() - g.padW();
                         int lo = firstInside(ix0, g.strideW(), ow);
                         int hi = endInside(ix0, g.strideW(), ow, g.w());
@@ -61,14 +141,96 @@ final class ConvKernels {
         });
     }
 
-    /** F32 and F64: {@code x += fold(cols)}; planes are disjoint, so tasks never write the same element. */
-    static void col2im(View cols, ConvGeometry g, View x) {
+    /**
+     * F32 and F64: {@code x += fold(cols)}; planes are disjoint, so tasks never write the same element.
+     * {@code batchColumns} as in {@link #im2col}.
+     */
+    static void col2im(View cols, ConvGeometry g, View x, boolean batchColumns) {
+        col2im(cols, g, x, batchColumns, SCRATCH_MAX);
+    }
+
+    /** As {@link #col2im(View, ConvGeometry, View, boolean)}, with the plane size above which no scratch is used. */
+    static void col2im(View cols, ConvGeometry g, View x, boolean batchColumns, long scratchMax) {
+        if (x.dtype() == DType.F32 && (long) (g.h() + 2 * g.padH()) * (g.w() + 2 * g.padW()) * 4 <= scratchMax) {
+            col2imF32(cols, g, x, batchColumns);
+        } else {
+            col2imInPlace(cols, g, x, batchColumns);
+        }
+    }
+
+    /**
+     * F32 col2im through a zero-bordered heap copy of each plane: the plane is read in, every (ki, kj) block
+     * of L elements arrives in one bulk copy and is added row by row without bounds tests, and the interior
+     * goes back. Each element receives its additions in the same order as in place (and in the reference).
+     */
+    private static void col2imF32(View cols, ConvGeometry g, View x, boolean batchColumns) {
+        MemorySegment xs = x.segment();
+        MemorySegment cs = cols.segment();
+        int oh = g.outH();
+        int ow = g.outW();
+        int h = g.h();
+        int w = g.w();
+        int paddedW = w + 2 * g.padW();
+        int paddedH = h + 2 * g.padH();
+        long colRows = (long) g.c() * g.kh() * g.kw();
+        int plane = oh * ow;
+        long imageStride = batchColumns ? plane : colRows * plane;
+        long rowStride = batchColumns ? (long) g.n() * plane : plane;
+        long planeWork = (long) g.kh() * g.kw() * plane;
+        int sw = g.strideW();
+        int lanes = F.length();
+        Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
+            float[] padded = new float[paddedH * paddedW];
+            float[] block = new float[plane];
+            for (long p = from; p < to; p++) {
+                // batch columns: images of one channel in turn, so the blocks of each row are read in order
+                int n = (int) (batchColumns ? p % g.n() : p / g.c());
+                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                long xPlane = x.offset() + ((long) n * g.c() + ch) * h * w;
+                java.util.Arrays.fill(padded, 0f);
+                for (int iy = 0; iy < h; iy++) {
+                    MemorySegment.copy(xs, F32, (xPlane + (long) iy * w) * 4, padded, (iy + g.padH()) * paddedW + g.padW(), w);
+                }
+                for (int ki = 0; ki < g.kh(); ki++) {
+                    for (int kj = 0; kj < g.kw(); kj++) {
+                        long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
+                        long colBase = cols.offset() + n * imageStride + row * rowStride;
+                        MemorySegment.copy(cs, F32, colBase * 4, block, 0, plane);
+                        for (int y = 0; y < oh; y++) {
+                            int dst = (y * g.strideH() + ki * g.dilationH()) * paddedW + kj * g.dilationW();
+                            int src = y * ow;
+                            int xx = 0;
+                            if (sw == 1) {
+                                for (int up = ow - ow % lanes; xx < up; xx += lanes) {
+                                    FloatVector.fromArray(F, padded, dst + xx).add(FloatVector.fromArray(F, block, src + xx))
+                                            .intoArray(padded, dst + xx);
+                                }
+                            }
+                            for (; xx < ow; xx++) {
+                                padded[dst + xx * sw] += block[src + xx];
+                            }
+                        }
+                    }
+                }
+                for (int iy = 0; iy < h; iy++) {
+                    MemorySegment.copy(padded, (iy + g.padH()) * paddedW + g.padW(), xs, F32, (xPlane + (long) iy * w) * 4, w);
+                }
+            }
+            return 0;
+        });
+    }
+
+    /** col2im straight into the segment, row by row (F64, and F32 planes too large to copy). */
+    private static void col2imInPlace(View cols, ConvGeometry g, View x, boolean batchColumns) {
         MemorySegment xs = x.segment();
         MemorySegment cs = cols.segment();
         boolean f64 = x.dtype() == DType.F64;
         int oh = g.outH();
         int ow = g.outW();
         long colRows = (long) g.c() * g.kh() * g.kw();
+        long plane = (long) oh * ow;
+        long imageStride = batchColumns ? plane : colRows * plane;
+        long rowStride = batchColumns ? (long) g.n() * plane : plane;
         long planeWork = (long) g.kh() * g.kw() * oh * ow;
         Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
             for (long p = from; p < to; p++) {
@@ -78,7 +240,7 @@ final class ConvKernels {
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        long colBase = cols.offset() + ((long) n * colRows + row) * oh * ow;
+                        long colBase = cols.offset() + n * imageStride + row * rowStride;
                         int ix0 = kj * g.dilationW() - g.padW();
                         int lo = firstInside(ix0, g.strideW(), ow);
                         int hi = endInside(ix0, g.strideW(), ow, g.w());

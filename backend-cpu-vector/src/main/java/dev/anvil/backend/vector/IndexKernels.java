@@ -59,10 +59,87 @@ final class IndexKernels {
     }
 
     /**
-     * F32 and F64. Sequential: two index entries may name the same output element, and the order of the
-     * additions is kept identical to the reference's.
+     * F32 and F64. Two index entries may name the same output element only when they share every coordinate
+     * but the indexed axis, so the slices along another axis go to different threads, and inside a slice the
+     * additions run in the reference's order: the result is bitwise the reference's whatever the thread count.
      */
     static void scatterAdd(View src, int axis, View index, View out) {
+        if (scatterRowsF32(src, axis, index, out)) {
+            return;
+        }
+        int rank = index.shape().length;
+        int split = axis == 0 ? 1 : 0;
+        if (rank < 2 || index.shape()[split] < 2 || index.numel() < 2 * Runs.GRAIN) {
+            scatterAddSequential(src, axis, index, out);
+            return;
+        }
+        int slices = index.shape()[split];
+        Runs.parallel(slices, index.numel() / slices, (from, to) -> {
+            int count = (int) (to - from);
+            scatterAddSequential(slice(src, split, from, count), axis, slice(index, split, from, count),
+                    slice(out, split, from, count));
+            return 0;
+        });
+    }
+
+    /**
+     * The last axis of contiguous F32 operands with an I64 index and the same leading dimensions (the gradient
+     * of max pooling): row by row through heap copies, the additions of a row in the reference's order.
+     * False when the operands do not have that form.
+     */
+    private static boolean scatterRowsF32(View src, int axis, View index, View out) {
+        int[] is = index.shape();
+        int[] os = out.shape();
+        int rank = is.length;
+        if (axis != rank - 1 || src.dtype() != DType.F32 || out.dtype() != DType.F32 || index.dtype() != DType.I64
+                || !src.isContiguous() || !index.isContiguous() || !out.isContiguous()) {
+            return false;
+        }
+        for (int d = 0; d < rank - 1; d++) {
+            if (is[d] != os[d]) {
+                return false;
+            }
+        }
+        int len = is[rank - 1];
+        int width = os[rank - 1];
+        if (len == 0 || width > 1 << 20) {
+            return false;
+        }
+        MemorySegment ss = src.segment();
+        MemorySegment xs = index.segment();
+        MemorySegment ws = out.segment();
+        Runs.parallel(index.numel() / len, len, (from, to) -> {
+            float[] g = new float[len];
+            long[] k = new long[len];
+            float[] row = new float[width];
+            for (long r = from; r < to; r++) {
+                MemorySegment.copy(ss, F32, (src.offset() + r * len) * 4, g, 0, len);
+                MemorySegment.copy(xs, ValueLayout.JAVA_LONG, (index.offset() + r * len) * 8, k, 0, len);
+                MemorySegment.copy(ws, F32, (out.offset() + r * width) * 4, row, 0, width);
+                for (int i = 0; i < len; i++) {
+                    long at = k[i];
+                    if (at < 0 || at >= width) {
+                        throw new IllegalArgumentException("scatterAdd: index " + at + " is out of range for axis " + axis
+                                + " of size " + width);
+                    }
+                    row[(int) at] += g[i];
+                }
+                MemorySegment.copy(row, 0, ws, F32, (out.offset() + r * width) * 4, width);
+            }
+            return 0;
+        });
+        return true;
+    }
+
+    /** Positions {@code from .. from+count-1} of dimension {@code dim} of v. */
+    private static View slice(View v, int dim, long from, int count) {
+        int[] shape = v.shape().clone();
+        shape[dim] = count;
+        long[] strides = v.layout().strides();
+        return new View(v.storage(), v.dtype(), new Layout(shape, strides, v.offset() + from * strides[dim]));
+    }
+
+    private static void scatterAddSequential(View src, int axis, View index, View out) {
         MemorySegment ss = src.segment();
         MemorySegment is = index.segment();
         MemorySegment os = out.segment();

@@ -6,6 +6,7 @@ import dev.anvil.spi.AdamStep;
 import dev.anvil.spi.MaxPool;
 import dev.anvil.spi.MaxPoolLoops;
 import dev.anvil.spi.Axpy;
+import dev.anvil.spi.BatchIm2col;
 import dev.anvil.spi.Backend;
 import dev.anvil.spi.BinaryOp;
 import dev.anvil.spi.ConvGeometry;
@@ -16,6 +17,7 @@ import dev.anvil.spi.HostStorage;
 import dev.anvil.spi.Int8Gemm;
 import dev.anvil.spi.MemoryStats;
 import dev.anvil.spi.ReduceOp;
+import dev.anvil.spi.ReluBackward;
 import dev.anvil.spi.Storage;
 import dev.anvil.spi.UnaryOp;
 import dev.anvil.spi.View;
@@ -128,13 +130,13 @@ public final class VectorBackend extends HostBackend {
 
     @Override
     public void im2col(View x, ConvGeometry g, View cols) {
-        ConvKernels.im2col(x, g, cols);
+        ConvKernels.im2col(x, g, cols, false);
     }
 
     @Override
     public void col2im(View cols, ConvGeometry g, View x) {
         if (floating(x.dtype())) {
-            ConvKernels.col2im(cols, g, x);
+            ConvKernels.col2im(cols, g, x, false);
         } else {
             reference.col2im(cols, g, x);
         }
@@ -160,6 +162,21 @@ public final class VectorBackend extends HostBackend {
 
     private final AdamStep adam = new VectorAdam();
     private final MaxPool maxPool = new MaxPoolLoops(true);
+    private final ReluBackward reluBackward = new VectorReluBackward();
+    private final BatchIm2col batchIm2col = new BatchIm2col() {
+        @Override
+        public void im2col(View x, ConvGeometry g, View cols) {
+            ConvKernels.im2col(x, g, cols, true);
+        }
+
+        @Override
+        public void col2im(View cols, ConvGeometry g, View x) {
+            if (!floating(x.dtype())) { // the API folds floating tensors only
+                throw new IllegalArgumentException("col2im (batch columns): needs F32 or F64, got " + x.dtype());
+            }
+            ConvKernels.col2im(cols, g, x, true);
+        }
+    };
     private final Int8Gemm int8Gemm = new VectorInt8Gemm();
 
     @Override
@@ -172,6 +189,12 @@ public final class VectorBackend extends HostBackend {
         }
         if (type == MaxPool.class) {
             return Optional.of(type.cast(maxPool));
+        }
+        if (type == ReluBackward.class) {
+            return Optional.of(type.cast(reluBackward));
+        }
+        if (type == BatchIm2col.class) {
+            return Optional.of(type.cast(batchIm2col));
         }
         if (type == Int8Gemm.class) {
             return Optional.of(type.cast(int8Gemm));

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.anvil.DType;
+import dev.anvil.spi.BatchIm2col;
 import dev.anvil.spi.ConvGeometry;
 import dev.anvil.spi.View;
 import java.util.SplittableRandom;
@@ -53,6 +54,75 @@ class ConvAndIndexKernelsTest {
                 assertExact("col2im " + t + " " + g, r, v);
             }
         }
+    }
+
+    @Test
+    void planesTooLargeForTheScratchBufferUnfoldAndFoldInPlaceAlike() {
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            for (ConvGeometry g : GEOMETRIES) {
+                for (boolean batchColumns : new boolean[] {false, true}) {
+                    View x = random(t, g.h(), g.inputShape());
+                    View a = empty(VEC, t, g.colsShape());
+                    View b = empty(VEC, t, g.colsShape());
+                    ConvKernels.im2col(x, g, a, batchColumns);
+                    ConvKernels.im2col(x, g, b, batchColumns, 0);
+                    assertExact("im2col without scratch " + t + " " + g, a, b);
+                    View u = random(t, 3, g.inputShape());
+                    View v = random(t, 3, g.inputShape());
+                    ConvKernels.col2im(a, g, u, batchColumns);
+                    ConvKernels.col2im(a, g, v, batchColumns, 0);
+                    assertExact("col2im without scratch " + t + " " + g, u, v);
+                }
+            }
+        }
+    }
+
+    /** {@code [n, rows, L]} per-image columns seen as the batch layout {@code [rows, n, L]} (a permuted view). */
+    private static View asBatchColumns(View perImage, ConvGeometry g) {
+        int rows = g.c() * g.kh() * g.kw();
+        int plane = g.outH() * g.outW();
+        return new View(perImage.storage(), perImage.dtype(), new dev.anvil.spi.Layout(new int[] {rows, g.n(), plane},
+                new long[] {plane, (long) rows * plane, 1}, perImage.offset()));
+    }
+
+    private static int[] batchColsShape(ConvGeometry g) {
+        return new int[] {g.c() * g.kh() * g.kw(), g.n(), g.outH() * g.outW()};
+    }
+
+    @Test
+    void batchIm2colIsThePerImageColumnsSideBySide() {
+        BatchIm2col batch = VEC.kernel(BatchIm2col.class).orElseThrow();
+        for (DType t : new DType[] {DType.F32, DType.F64, DType.I32}) {
+            for (ConvGeometry g : GEOMETRIES) {
+                View x = random(t, g.h(), g.inputShape());
+                View v = empty(VEC, t, batchColsShape(g));
+                View r = empty(REF, t, g.colsShape());
+                batch.im2col(x, g, v);
+                REF.im2col(x, g, r);
+                assertExact("batch im2col " + t + " " + g, asBatchColumns(r, g), v);
+            }
+        }
+    }
+
+    @Test
+    void batchCol2imAccumulatesLikeReference() {
+        BatchIm2col batch = VEC.kernel(BatchIm2col.class).orElseThrow();
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            for (ConvGeometry g : GEOMETRIES) {
+                View perImage = random(t, g.w(), g.colsShape());
+                View cols = empty(VEC, t, batchColsShape(g));
+                VEC.copy(asBatchColumns(perImage, g), cols);
+                View v = random(t, 3, g.inputShape());
+                View r = random(t, 3, g.inputShape());
+                batch.col2im(cols, g, v);
+                REF.col2im(perImage, g, r);
+                assertExact("batch col2im " + t + " " + g, r, v);
+            }
+        }
+        ConvGeometry g = GEOMETRIES[0];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> batch.col2im(
+                empty(VEC, DType.I32, batchColsShape(g)), g, empty(VEC, DType.I32, g.inputShape())));
+        assertTrue(e.getMessage().contains("I32"), e.getMessage());
     }
 
     static View indices(DType t, long seed, int bound, int... shape) {
@@ -121,6 +191,34 @@ class ConvAndIndexKernelsTest {
                 assertExact("scatterAdd " + t + " axis " + axis, r, v);
             }
         }
+    }
+
+    @Test
+    void largeScatterAddSplitOverThreadsMatchesReferenceBitwise() {
+        // large enough for the pool; many repeated indices inside each slice; output larger than the index
+        Object[][] cases = {
+            {2, new int[] {64, 3, 2100}, 50, new int[] {70, 3, 50}},  // split along images
+            {2, new int[] {64, 3, 2100}, 50, new int[] {64, 3, 50}},  // max pooling's form: F32 rows through heap copies
+            {0, new int[] {40, 4000}, 7, new int[] {7, 4001}},         // axis 0: split along columns
+        };
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            for (Object[] c : cases) {
+                int axis = (Integer) c[0];
+                int[] shape = (int[]) c[1];
+                View src = random(t, 11, shape);
+                View idx = indices(DType.I64, 12, (Integer) c[2], shape);
+                View v = random(t, 13, (int[]) c[3]);
+                View r = random(t, 13, (int[]) c[3]);
+                VEC.scatterAdd(src, axis, idx, v);
+                REF.scatterAdd(src, axis, idx, r);
+                assertExact("large scatterAdd " + t + " axis " + axis, r, v);
+            }
+        }
+        View idx = indices(DType.I64, 14, 6, 4, 5);
+        put(idx, 13, 7);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VEC.scatterAdd(random(DType.F32, 15, 4, 5), 1, idx, empty(VEC, DType.F32, 4, 6)));
+        assertTrue(e.getMessage().contains("index 7") && e.getMessage().contains("size 6"), e.getMessage());
     }
 
     @Test

@@ -10,12 +10,14 @@ import static dev.anvil.backend.vector.KernelFixture.random;
 import static dev.anvil.backend.vector.KernelFixture.strided;
 import static dev.anvil.backend.vector.KernelFixture.transposed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.anvil.DType;
 import dev.anvil.spi.Axpy;
 import dev.anvil.spi.BinaryOp;
 import dev.anvil.spi.Layout;
+import dev.anvil.spi.ReluBackward;
 import dev.anvil.spi.UnaryOp;
 import dev.anvil.spi.View;
 import java.lang.foreign.Arena;
@@ -367,5 +369,31 @@ class ElementwiseKernelsTest {
             }
         }
         assertTrue(VEC.kernel(String.class).isEmpty());
+    }
+
+    @Test
+    void reluBackwardFusedKernelMatchesTheComposedSelect() {
+        ReluBackward relu = VEC.kernel(ReluBackward.class).orElseThrow();
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            for (int n : new int[] {1, 7, 17, 1023, BIG, 300_000}) { // the last one split over threads
+                View x = random(t, 1, n);
+                put(x, 0, Double.NaN);               // NaN, signed zeros and a tiny positive among the values
+                put(x, n / 2, -0.0);
+                put(x, n - 1, n > 2 ? 0.0 : 1e-30);
+                View g = random(t, 2, n);
+                View v = empty(VEC, t, n);
+                relu.reluBackward(x, g, v);
+                View cond = empty(REF, DType.BOOL, n);
+                View zero = new View(REF.allocate(t.byteSize(), true), t, new Layout(new int[] {n}, new long[] {0}, 0));
+                View r = empty(REF, t, n);
+                REF.binary(BinaryOp.GT, x, zero, cond);
+                REF.where(cond, g, zero, r);
+                assertExact("reluBackward " + t + " n=" + n, r, v);
+            }
+        }
+        View f = random(DType.F32, 1, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> relu.reluBackward(f, random(DType.F64, 2, 4), random(DType.F32, 3, 4)));
+        assertTrue(e.getMessage().contains("F64"), e.getMessage());
     }
 }
