@@ -189,7 +189,7 @@ final class ReduceKernels {
         for (int up = n - n % lanes; i < up; i += lanes) {
             a0 = a0.add(widen(s, (at + i) * 4));
         }
-        double total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        double total = Simd.sum(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) {
             total += s.getAtIndex(F32, at + i);
         }
@@ -228,7 +228,7 @@ final class ReduceKernels {
             s0 = t0;
             s1 = t1;
         }
-        double total = s0.add(s1).reduceLanes(VectorOperators.ADD) + c0.add(c1).reduceLanes(VectorOperators.ADD);
+        double total = Simd.sum(s0.add(s1)) + Simd.sum(c0.add(c1));
         for (; i < n; i++) {
             total += s.getAtIndex(F64, at + i);
         }

@@ -55,7 +55,7 @@ final class SoftmaxKernels {
         FloatVector sum = FloatVector.zero(F);
         FloatVector comp = sum;
         for (int i = 0; i < up; i += lanes) {
-            FloatVector e = FloatVector.fromMemorySegment(F, s, (xi + i) * 4, NO).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector e = Simd.exp(FloatVector.fromMemorySegment(F, s, (xi + i) * 4, NO).sub(mv));
             if (!log) {
                 e.intoMemorySegment(d, (oi + i) * 4, NO);
             }
@@ -64,7 +64,7 @@ final class SoftmaxKernels {
             comp = t.sub(sum).sub(y);
             sum = t;
         }
-        double total = sum.reduceLanes(VectorOperators.ADD) - (double) comp.reduceLanes(VectorOperators.ADD);
+        double total = Simd.sum(sum) - (double) Simd.sum(comp);
         for (int i = up; i < n; i++) {
             float e = (float) Math.exp(s.getAtIndex(F32, xi + i) - m);
             if (!log) {
@@ -108,7 +108,7 @@ final class SoftmaxKernels {
             }
             sum = sum.add(e);
         }
-        double total = sum.reduceLanes(VectorOperators.ADD);
+        double total = Simd.sum(sum);
         for (int i = up; i < n; i++) {
             double e = Math.exp(s.getAtIndex(F64, xi + i) - m);
             if (!log) {

@@ -69,7 +69,7 @@ final class UnaryKernels {
             FloatVector v = FloatVector.fromMemorySegment(F, s, (si + i) * 4, NO);
             FloatVector r = switch (op) {
                 case NEG -> v.neg();
-                case EXP -> v.lanewise(VectorOperators.EXP);
+                case EXP -> Simd.exp(v);
                 case LOG -> v.lanewise(VectorOperators.LOG);
                 case SQRT -> v.sqrt();
                 case RSQRT -> one.div(v.sqrt());
@@ -77,7 +77,7 @@ final class UnaryKernels {
                 case TANH -> v.lanewise(VectorOperators.TANH);
                 case SIGMOID -> {
                     // e = exp(-|v|) never overflows; sigmoid = 1/(1+e) for v >= 0, e/(1+e) below.
-                    FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+                    FloatVector e = Simd.exp(v.abs().neg());
                     FloatVector p = one.div(one.add(e));
                     yield p.blend(e.mul(p), v.compare(VectorOperators.LT, 0f));
                 }

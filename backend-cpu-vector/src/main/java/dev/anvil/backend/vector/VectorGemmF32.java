@@ -186,10 +186,10 @@ final class VectorGemmF32 {
                 s2 = FloatVector.fromMemorySegment(S, mat, r2 + qb, NATIVE).fma(xv, s2);
                 s3 = FloatVector.fromMemorySegment(S, mat, r3 + qb, NATIVE).fma(xv, s3);
             }
-            float d0 = s0.reduceLanes(VectorOperators.ADD);
-            float d1 = s1.reduceLanes(VectorOperators.ADD);
-            float d2 = s2.reduceLanes(VectorOperators.ADD);
-            float d3 = s3.reduceLanes(VectorOperators.ADD);
+            float d0 = Simd.sum(s0);
+            float d1 = Simd.sum(s1);
+            float d2 = Simd.sum(s2);
+            float d3 = Simd.sum(s3);
             for (int q = kv; q < k; q++) {
                 float xq = x[q];
                 d0 += mat.getAtIndex(F, base + o * ld + q) * xq;
@@ -210,7 +210,7 @@ final class VectorGemmF32 {
                 s0 = FloatVector.fromMemorySegment(S, mat, (row + q) * Float.BYTES, NATIVE)
                         .fma(FloatVector.fromArray(S, x, q), s0);
             }
-            float sum = s0.reduceLanes(VectorOperators.ADD);
+            float sum = Simd.sum(s0);
             for (; q < k; q++) {
                 sum += mat.getAtIndex(F, row + q) * x[q];
             }

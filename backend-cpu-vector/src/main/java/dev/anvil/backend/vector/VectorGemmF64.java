@@ -172,7 +172,7 @@ final class VectorGemmF64 {
                 s0 = DoubleVector.fromMemorySegment(S, mat, (row + q) * Double.BYTES, NATIVE)
                         .fma(DoubleVector.fromArray(S, x, q), s0);
             }
-            var sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+            var sum = Simd.sum(s0.add(s1));
             for (; q < k; q++) {
                 sum += mat.getAtIndex(F, row + q) * x[q];
             }
