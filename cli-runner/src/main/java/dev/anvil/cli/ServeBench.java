@@ -202,9 +202,10 @@ final class ServeBench {
     }
 
     static void print(PrintWriter out, Row r) {
-        out.printf(Locale.ROOT, "%-10d %5d %-8s %,10.0f %,12.0f %9.1f %9.1f %7d %,13.0f %7.1f%%%n", r.instances(), r.connections(),
-                r.floor() ? "floor" : r.batching() ? "on" : "off", r.load().perSecond(), r.instancesPerSecond(), r.load().p50Micros(), r.load().p99Micros(),
-                r.load().errors(), r.ceiling(), 100 * r.instancesPerSecond() / r.ceiling());
+        out.printf(Locale.ROOT, "%-10d %5d %-8s %,10.0f %,12.0f %9.1f %9.1f %7d %13s %8s%n", r.instances(), r.connections(),
+                r.floor() ? "floor" : r.batching() ? "on" : "off", r.load().perSecond(), r.instancesPerSecond(), r.load().p50Micros(),
+                r.load().p99Micros(), r.load().errors(), r.floor() ? "-" : String.format(Locale.ROOT, "%,.0f", r.ceiling()),
+                r.floor() ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * r.instancesPerSecond() / r.ceiling()));
         out.flush();
     }
 
@@ -222,8 +223,10 @@ final class ServeBench {
             o.addProperty("p50_us", r.load().p50Micros());
             o.addProperty("p99_us", r.load().p99Micros());
             o.addProperty("errors", r.load().errors());
-            o.addProperty("ceiling_instances_per_second", r.ceiling());
-            o.addProperty("fraction_of_ceiling", r.instancesPerSecond() / r.ceiling());
+            if (!r.floor()) {
+                o.addProperty("ceiling_instances_per_second", r.ceiling());
+                o.addProperty("fraction_of_ceiling", r.instancesPerSecond() / r.ceiling());
+            }
             a.add(o);
         }
         if (report.swaps() != null) {

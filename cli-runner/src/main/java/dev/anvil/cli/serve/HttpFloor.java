@@ -33,8 +33,13 @@ public final class HttpFloor implements AutoCloseable {
 
     /** Starts on a free loopback port. */
     public static HttpFloor start() throws IOException {
+        return start(0);
+    }
+
+    /** Starts on loopback port {@code port} (0: a free one). */
+    public static HttpFloor start(int port) throws IOException {
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        HttpServer http = ModelServer.httpServer("127.0.0.1", 0, executor);
+        HttpServer http = ModelServer.httpServer("127.0.0.1", port, executor);
         http.createContext("/", ex -> {
             try (InputStream in = ex.getRequestBody()) {
                 in.readAllBytes();
@@ -48,6 +53,21 @@ public final class HttpFloor implements AutoCloseable {
         });
         http.start();
         return new HttpFloor(http, executor);
+    }
+
+    /**
+     * {@code java -cp anvil.jar dev.anvil.cli.serve.HttpFloor PORT}: serves until killed, for {@code bench/serve-load}
+     * to measure with wrk beside the real server.
+     */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        if (args.length != 1) {
+            System.err.println("usage: HttpFloor PORT");
+            System.exit(2);
+        }
+        try (HttpFloor floor = start(Integer.parseInt(args[0]))) {
+            System.err.println("http floor: listening on http://127.0.0.1:" + floor.port());
+            Thread.currentThread().join();
+        }
     }
 
     public int port() {
