@@ -26,36 +26,45 @@ final class Convolutions {
         return v;
     }
 
-    /** Checks an image batch and the window parameters of {@code op}; its geometry. */
-    private static ConvGeometry imageGeometry(String op, Tensor x, int[] kernel, int[] stride, int[] padding,
-                                              int[] dilation) {
+    /** An op's window, checked and copied: kernel, stride, padding and dilation, each (height, width). */
+    private record Window(int[] k, int[] s, int[] p, int[] d) {
+        static Window of(String op, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+            return new Window(pair(op, "kernel", kernel, 1).clone(), pair(op, "stride", stride, 1).clone(),
+                    pair(op, "padding", padding, 0).clone(), pair(op, "dilation", dilation, 1).clone());
+        }
+
+        /** Elements of one kernel window. */
+        int area() {
+            return k[0] * k[1];
+        }
+
+        ConvGeometry geometry(int n, int c, int h, int w) {
+            return new ConvGeometry(n, c, h, w, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+        }
+    }
+
+    /** Checks an image batch for {@code op}; its geometry under window {@code win}. */
+    private static ConvGeometry imageGeometry(String op, Tensor x, Window win) {
         if (x.rank() != 4) {
             throw new IllegalArgumentException(op + ": input must be 4-D [n, c, h, w], got " + x.describe());
         }
         Exec.requireFloating(op, x);
-        int[] k = pair(op, "kernel", kernel, 1);
-        int[] s = pair(op, "stride", stride, 1);
-        int[] p = pair(op, "padding", padding, 0);
-        int[] d = pair(op, "dilation", dilation, 1);
         int[] dims = x.dims();
-        return new ConvGeometry(dims[0], dims[1], dims[2], dims[3], k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+        return win.geometry(dims[0], dims[1], dims[2], dims[3]);
     }
 
     static Tensor unfold(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         Backend b = Exec.backend("unfold", x);
-        ConvGeometry g = imageGeometry("unfold", x, kernel, stride, padding, dilation);
-        int[] dims = x.dims();
-        int[] k = kernel.clone();
-        int[] s = stride.clone();
-        int[] p = padding.clone();
-        int[] d = dilation.clone();
+        Window win = Window.of("unfold", kernel, stride, padding, dilation);
+        ConvGeometry g = imageGeometry("unfold", x, win);
         Tensor src = x.cast(x.dtype().floatingCompute()).contiguous();
         Tensor cols = Exec.empty(b, src.dtype(), g.colsShape());
         if (cols.numel() > 0) {
             b.im2col(src.view(), g, cols.view());
         }
-        int[] size = {dims[2], dims[3]};
-        return Autograd.record(cols, "unfold", gr -> new Tensor[] {Tensor.fold(gr, size, k, s, p, d)}, src);
+        int[] size = {g.h(), g.w()};
+        return Autograd.record(cols, "unfold", gr -> new Tensor[] {Tensor.fold(gr, size, win.k(), win.s(), win.p(), win.d())},
+                src);
     }
 
     static Tensor fold(Tensor cols, int[] outputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
@@ -64,18 +73,14 @@ final class Convolutions {
             throw new IllegalArgumentException("fold: columns must be 3-D [n, c*kh*kw, L], got " + cols.describe());
         }
         Exec.requireFloating("fold", cols);
-        int[] o = pair("fold", "output size", outputSize, 1);
-        int[] k = pair("fold", "kernel", kernel, 1);
-        int[] s = pair("fold", "stride", stride, 1);
-        int[] p = pair("fold", "padding", padding, 0);
-        int[] d = pair("fold", "dilation", dilation, 1);
+        int[] o = pair("fold", "output size", outputSize, 1).clone();
+        Window win = Window.of("fold", kernel, stride, padding, dilation);
         int[] dims = cols.dims();
-        int kk = k[0] * k[1];
-        if (dims[1] % kk != 0) {
+        if (dims[1] % win.area() != 0) {
             throw new IllegalArgumentException("fold: dimension 1 of " + cols.shape() + " is not a multiple of kernel size "
-                    + k[0] + "x" + k[1]);
+                    + win.k()[0] + "x" + win.k()[1]);
         }
-        ConvGeometry g = new ConvGeometry(dims[0], dims[1] / kk, o[0], o[1], k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+        ConvGeometry g = win.geometry(dims[0], dims[1] / win.area(), o[0], o[1]);
         if (!Arrays.equals(g.colsShape(), dims)) {
             throw new IllegalArgumentException("fold: columns " + cols.shape() + " do not match output size "
                     + Arrays.toString(o) + " with this kernel, stride, padding and dilation (expected "
@@ -86,7 +91,7 @@ final class Convolutions {
         if (src.numel() > 0) {
             b.col2im(src.view(), g, x.view());
         }
-        return Autograd.record(x, "fold", gr -> new Tensor[] {gr.unfold(k, s, p, d)}, src);
+        return Autograd.record(x, "fold", gr -> new Tensor[] {gr.unfold(win.k(), win.s(), win.p(), win.d())}, src);
     }
 
     /**
@@ -95,11 +100,8 @@ final class Convolutions {
      */
     static Tensor unfoldBatch(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         Backend b = Exec.backend("unfold", x);
-        ConvGeometry g = imageGeometry("unfold", x, kernel, stride, padding, dilation);
-        int[] k = kernel.clone();
-        int[] s = stride.clone();
-        int[] p = padding.clone();
-        int[] d = dilation.clone();
+        Window win = Window.of("unfold", kernel, stride, padding, dilation);
+        ConvGeometry g = imageGeometry("unfold", x, win);
         int n = g.n();
         int rows = g.c() * g.kh() * g.kw();
         int plane = g.outH() * g.outW();
@@ -113,10 +115,12 @@ final class Convolutions {
             }
         } else {
             Tensor in = src.detach();
-            cols = Autograd.untracked(() -> unfold(in, k, s, p, d).permute(1, 0, 2).contiguous().reshape(rows, n * plane));
+            cols = Autograd.untracked(() -> unfold(in, win.k(), win.s(), win.p(), win.d()).permute(1, 0, 2).contiguous()
+                    .reshape(rows, n * plane));
         }
         int[] size = {g.h(), g.w()};
-        return Autograd.record(cols, "unfoldBatch", gr -> new Tensor[] {foldBatch(gr, n, size, k, s, p, d)}, src);
+        return Autograd.record(cols, "unfoldBatch", gr -> new Tensor[] {foldBatch(gr, n, size, win.k(), win.s(), win.p(), win.d())},
+                src);
     }
 
     /** The inverse of {@link #unfoldBatch}: sums {@code [c*kh*kw, n*L]} columns back into {@code n} images. */
@@ -126,18 +130,14 @@ final class Convolutions {
             throw new IllegalArgumentException("fold: batch columns must be 2-D [c*kh*kw, n*L], got " + cols.describe());
         }
         Exec.requireFloating("fold", cols);
-        int[] o = pair("fold", "output size", outputSize, 1);
-        int[] k = pair("fold", "kernel", kernel, 1);
-        int[] s = pair("fold", "stride", stride, 1);
-        int[] p = pair("fold", "padding", padding, 0);
-        int[] d = pair("fold", "dilation", dilation, 1);
+        int[] o = pair("fold", "output size", outputSize, 1).clone();
+        Window win = Window.of("fold", kernel, stride, padding, dilation);
         int[] dims = cols.dims();
-        int kk = k[0] * k[1];
-        if (n < 0 || dims[0] % kk != 0) {
+        if (n < 0 || dims[0] % win.area() != 0) {
             throw new IllegalArgumentException("fold: columns " + cols.shape() + " for " + n + " images: dimension 0 must "
-                    + "be a multiple of kernel size " + k[0] + "x" + k[1]);
+                    + "be a multiple of kernel size " + win.k()[0] + "x" + win.k()[1]);
         }
-        ConvGeometry g = new ConvGeometry(n, dims[0] / kk, o[0], o[1], k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+        ConvGeometry g = win.geometry(n, dims[0] / win.area(), o[0], o[1]);
         int plane = g.outH() * g.outW();
         if ((long) n * plane != dims[1]) {
             throw new IllegalArgumentException("fold: columns " + cols.shape() + " do not match " + n + " images of size "
@@ -154,9 +154,10 @@ final class Convolutions {
             }
         } else {
             Tensor in = src.detach();
-            x = Autograd.untracked(() -> fold(in.reshape(dims[0], n, plane).permute(1, 0, 2), o, k, s, p, d));
+            x = Autograd.untracked(() -> fold(in.reshape(dims[0], n, plane).permute(1, 0, 2), o, win.k(), win.s(), win.p(),
+                    win.d()));
         }
-        return Autograd.record(x, "foldBatch", gr -> new Tensor[] {unfoldBatch(gr, k, s, p, d)}, src);
+        return Autograd.record(x, "foldBatch", gr -> new Tensor[] {unfoldBatch(gr, win.k(), win.s(), win.p(), win.d())}, src);
     }
 
     static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
@@ -174,7 +175,7 @@ final class Convolutions {
         int[] s = {stride, stride};
         int[] p = {padding, padding};
         int[] d = {1, 1};
-        ConvGeometry g = imageGeometry("conv2d", x, k, s, p, d);
+        ConvGeometry g = imageGeometry("conv2d", x, Window.of("conv2d", k, s, p, d));
         int n = g.n();
         int plane = g.outH() * g.outW();
         Tensor cols = unfoldBatch(x, k, s, p, d);                             // [c*kh*kw, n*L]

@@ -52,14 +52,13 @@ final class ConvKernels {
         int w = g.w();
         int paddedW = w + 2 * g.padW();
         int paddedH = h + 2 * g.padH();
-        long colRows = (long) g.c() * g.kh() * g.kw();
         int plane = oh * ow;
-        long imageStride = batchColumns ? plane : colRows * plane;
-        long rowStride = batchColumns ? (long) g.n() * plane : plane;
-        long planeWork = (long) g.kh() * g.kw() * plane;
+        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
+        long imageStride = strides.image();
+        long rowStride = strides.row();
         int rowBytes = ow * es;
         boolean unitStride = g.strideW() == 1;
-        Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
+        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
             byte[] padded = new byte[paddedH * paddedW * es]; // borders stay zero: only the interior is written
             byte[] block = new byte[plane * es];
             for (long p = from; p < to; p++) {
@@ -105,12 +104,11 @@ final class ConvKernels {
         CopyKernels.Converter move = CopyKernels.raw(es);
         int oh = g.outH();
         int ow = g.outW();
-        long colRows = (long) g.c() * g.kh() * g.kw();
         long plane = (long) oh * ow;
-        long imageStride = batchColumns ? plane : colRows * plane;
-        long rowStride = batchColumns ? (long) g.n() * plane : plane;
-        long planeWork = (long) g.kh() * g.kw() * oh * ow;
-        Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
+        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
+        long imageStride = strides.image();
+        long rowStride = strides.row();
+        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
             for (long p = from; p < to; p++) {
                 int n = (int) (p / g.c());
                 int ch = (int) (p % g.c());
@@ -172,14 +170,13 @@ final class ConvKernels {
         int w = g.w();
         int paddedW = w + 2 * g.padW();
         int paddedH = h + 2 * g.padH();
-        long colRows = (long) g.c() * g.kh() * g.kw();
         int plane = oh * ow;
-        long imageStride = batchColumns ? plane : colRows * plane;
-        long rowStride = batchColumns ? (long) g.n() * plane : plane;
-        long planeWork = (long) g.kh() * g.kw() * plane;
+        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
+        long imageStride = strides.image();
+        long rowStride = strides.row();
         int sw = g.strideW();
         int lanes = F.length();
-        Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
+        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
             float[] padded = new float[paddedH * paddedW];
             float[] block = new float[plane];
             for (long p = from; p < to; p++) {
@@ -227,12 +224,11 @@ final class ConvKernels {
         boolean f64 = x.dtype() == DType.F64;
         int oh = g.outH();
         int ow = g.outW();
-        long colRows = (long) g.c() * g.kh() * g.kw();
         long plane = (long) oh * ow;
-        long imageStride = batchColumns ? plane : colRows * plane;
-        long rowStride = batchColumns ? (long) g.n() * plane : plane;
-        long planeWork = (long) g.kh() * g.kw() * oh * ow;
-        Runs.parallel((long) g.n() * g.c(), planeWork, (from, to) -> {
+        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
+        long imageStride = strides.image();
+        long rowStride = strides.row();
+        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
             for (long p = from; p < to; p++) {
                 int n = (int) (p / g.c());
                 int ch = (int) (p % g.c());
@@ -308,6 +304,20 @@ final class ConvKernels {
         for (int i = 0; i < n; i++) {
             long at = xi + (long) i * step;
             x.setAtIndex(F64, at, x.getAtIndex(F64, at) + c.getAtIndex(F64, ci + i));
+        }
+    }
+
+    /**
+     * Where a plane's columns lie: {@code image} elements between two images' first columns, {@code row} between
+     * two rows of one image's columns (per image {@code [n, c*kh*kw, L]}, or the batch side by side
+     * {@code [c*kh*kw, n*L]}), and the work of one plane for splitting.
+     */
+    private record ColumnStrides(long image, long row, long planeWork) {
+        static ColumnStrides of(ConvGeometry g, boolean batchColumns) {
+            long plane = (long) g.outH() * g.outW();
+            long colRows = (long) g.c() * g.kh() * g.kw();
+            return new ColumnStrides(batchColumns ? plane : colRows * plane, batchColumns ? g.n() * plane : plane,
+                    g.kh() * g.kw() * plane);
         }
     }
 }
