@@ -5,6 +5,7 @@ import dev.anvil.Backends;
 import dev.anvil.BackendStatus;
 import dev.anvil.DType;
 import dev.anvil.Tensor;
+import dev.anvil.io.AtomicFiles;
 import dev.anvil.spi.Backend;
 import dev.anvil.spi.HostStorage;
 import java.io.IOException;
@@ -17,10 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -162,32 +160,14 @@ public final class Safetensors {
         }
         byte[] header = header(tensors, metadata, offsets);
 
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        boolean done = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
-                writeFully(ch, prefix);
-                writeFully(ch, ByteBuffer.wrap(header));
-                for (var e : byData) {
-                    writeTensor(ch, e.getValue());
-                }
-                if (durability == Durability.DURABLE) {
-                    ch.force(true);
-                }
+        AtomicFiles.replace(file, durability == Durability.DURABLE, ch -> {
+            ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+            writeFully(ch, prefix);
+            writeFully(ch, ByteBuffer.wrap(header));
+            for (var e : byData) {
+                writeTensor(ch, e.getValue());
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            done = true;
-        } finally {
-            if (!done) {
-                Files.deleteIfExists(tmp);
-            }
-        }
+        });
     }
 
     /** The header JSON, compact, padded with spaces to a multiple of 8 bytes. */

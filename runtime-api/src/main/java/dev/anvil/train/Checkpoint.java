@@ -3,19 +3,16 @@ package dev.anvil.train;
 import dev.anvil.DType;
 import dev.anvil.MemoryScope;
 import dev.anvil.Tensor;
+import dev.anvil.io.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -35,42 +32,31 @@ public final class Checkpoint {
     public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            try (OutputStream raw = Files.newOutputStream(tmp, StandardOpenOption.WRITE);
-                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 16))) {
-                out.writeUTF(MAGIC);
-                out.writeInt(tensors.size());
-                for (var e : tensors.entrySet()) {
-                    Tensor t = e.getValue();
-                    out.writeUTF(e.getKey());
-                    out.writeUTF(t.dtype().name());
-                    out.writeInt(t.rank());
-                    for (int d : t.dims()) {
-                        out.writeInt(d);
+        AtomicFiles.replace(file, true, ch -> {
+            // not closed here: replace forces and closes the channel after the body
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
+            out.writeUTF(MAGIC);
+            out.writeInt(tensors.size());
+            for (var e : tensors.entrySet()) {
+                Tensor t = e.getValue();
+                out.writeUTF(e.getKey());
+                out.writeUTF(t.dtype().name());
+                out.writeInt(t.rank());
+                for (int d : t.dims()) {
+                    out.writeInt(d);
+                }
+                if (t.dtype().isFloating()) {
+                    for (double v : t.toDoubleArray()) {
+                        out.writeDouble(v);
                     }
-                    if (t.dtype().isFloating()) {
-                        for (double v : t.toDoubleArray()) {
-                            out.writeDouble(v);
-                        }
-                    } else {
-                        for (long v : t.toLongArray()) {
-                            out.writeLong(v);
-                        }
+                } else {
+                    for (long v : t.toLongArray()) {
+                        out.writeLong(v);
                     }
                 }
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            out.flush();
+        });
     }
 
     /** Reads a file written by {@link #write}; tensors are allocated outside any scope. */
