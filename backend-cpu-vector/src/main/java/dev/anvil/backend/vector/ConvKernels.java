@@ -44,6 +44,10 @@ final class ConvKernels {
             im2colInPlace(x, g, cols, batchColumns);
             return;
         }
+        if (x.dtype() == DType.F32 && vectorRows(g)) {
+            im2colF32(x, g, cols, batchColumns);
+            return;
+        }
         MemorySegment xs = x.segment();
         MemorySegment cs = cols.segment();
         int oh = g.outH();
@@ -86,6 +90,66 @@ final class ConvKernels {
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
                         long colBase = cols.offset() + n * imageStride + row * rowStride;
                         MemorySegment.copy(block, 0, cs, JAVA_BYTE, colBase * es, plane * es);
+                    }
+                }
+            }
+            return 0;
+        });
+    }
+
+    /**
+     * Whether the F32 row kernels apply: horizontal stride and dilation 1 and output and input rows at least one
+     * register wide, so that every row moves in whole vectors, the last one overlapping its neighbour.
+     */
+    static boolean vectorRows(ConvGeometry g) {
+        return g.strideW() == 1 && g.dilationW() == 1 && g.outW() >= F.length() && g.w() >= F.length();
+    }
+
+    /**
+     * F32 im2col with vector rows: the plane arrives in one bulk copy and is spread into a zero-bordered copy;
+     * each output row of each (ki, kj) block is then a few vector moves (the last one overlapping, which
+     * writes the same values twice) rather than a copy call per row, which cost more than the moves with rows
+     * of 14 or 28 elements.
+     */
+    private static void im2colF32(View x, ConvGeometry g, View cols, boolean batchColumns) {
+        MemorySegment xs = x.segment();
+        MemorySegment cs = cols.segment();
+        int oh = g.outH();
+        int ow = g.outW();
+        int h = g.h();
+        int w = g.w();
+        int paddedW = w + 2 * g.padW();
+        int paddedH = h + 2 * g.padH();
+        int plane = oh * ow;
+        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
+        long imageStride = strides.image();
+        long rowStride = strides.row();
+        int lanes = F.length();
+        int last = ow - lanes;
+        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
+            float[] raw = new float[h * w];
+            float[] padded = new float[paddedH * paddedW]; // borders stay zero: only the interior is written
+            float[] block = new float[plane];
+            for (long p = from; p < to; p++) {
+                // batch columns: images of one channel in turn, so the blocks of each row are written in order
+                int n = (int) (batchColumns ? p % g.n() : p / g.c());
+                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                MemorySegment.copy(xs, F32, (x.offset() + ((long) n * g.c() + ch) * h * w) * 4, raw, 0, h * w);
+                for (int iy = 0; iy < h; iy++) {
+                    System.arraycopy(raw, iy * w, padded, (iy + g.padH()) * paddedW + g.padW(), w);
+                }
+                for (int ki = 0; ki < g.kh(); ki++) {
+                    for (int kj = 0; kj < g.kw(); kj++) {
+                        for (int y = 0; y < oh; y++) {
+                            int src = (y * g.strideH() + ki * g.dilationH()) * paddedW + kj;
+                            int dst = y * ow;
+                            for (int xx = 0; xx < last; xx += lanes) {
+                                FloatVector.fromArray(F, padded, src + xx).intoArray(block, dst + xx);
+                            }
+                            FloatVector.fromArray(F, padded, src + last).intoArray(block, dst + last);
+                        }
+                        long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
+                        MemorySegment.copy(block, 0, cs, F32, (cols.offset() + n * imageStride + row * rowStride) * 4, plane);
                     }
                 }
             }
@@ -150,6 +214,10 @@ final class ConvKernels {
     /** As {@link #col2im(View, ConvGeometry, View, boolean)}, with the plane size above which no scratch is used. */
     static void col2im(View cols, ConvGeometry g, View x, boolean batchColumns, long scratchMax) {
         if (x.dtype() == DType.F32 && (long) (g.h() + 2 * g.padH()) * (g.w() + 2 * g.padW()) * 4 <= scratchMax) {
+            if (vectorRows(g)) {
+                col2imRowsF32(cols, g, x, batchColumns);
+                return;
+            }
             col2imF32(cols, g, x, batchColumns);
         } else {
             col2imInPlace(cols, g, x, batchColumns);
@@ -212,6 +280,92 @@ final class ConvKernels {
                 for (int iy = 0; iy < h; iy++) {
                     MemorySegment.copy(padded, (iy + g.padH()) * paddedW + g.padW(), xs, F32, (xPlane + (long) iy * w) * 4, w);
                 }
+            }
+            return 0;
+        });
+    }
+
+    /**
+     * F32 col2im gathering rather than scattering: each input row is computed in vectors as its old value plus
+     * the shifted rows of every (ki, kj) block that reach it, in (ki, kj) order, so each element receives its
+     * additions in the same order as in {@link #col2imF32} and the reference. The blocks are copied into rows with
+     * a margin of {@code kw} elements each side holding -0.0, the one value whose addition changes nothing
+     * (not even a zero's sign), so a vector that reaches past a block row's ends needs no test. All vectors read
+     * the plane's old values and write a separate result, so the last, overlapping vector of a row writes the
+     * same bits twice.
+     */
+    private static void col2imRowsF32(View cols, ConvGeometry g, View x, boolean batchColumns) {
+        MemorySegment xs = x.segment();
+        MemorySegment cs = cols.segment();
+        int oh = g.outH();
+        int ow = g.outW();
+        int h = g.h();
+        int w = g.w();
+        int kh = g.kh();
+        int kw = g.kw();
+        int plane = oh * ow;
+        int rowW = ow + 2 * kw;
+        int blockW = oh * rowW;
+        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
+        long imageStride = strides.image();
+        long rowStride = strides.row();
+        int lanes = F.length();
+        int last = w - lanes;
+        int lastCol = ow - lanes;
+        // for input row iy and kernel row ki: where output row y's block row starts in a block, or -1 when no y
+        // has y * strideH - padH + ki * dilationH == iy (divisions kept out of the loop)
+        int[] rowAt = new int[h * kh];
+        for (int iy = 0; iy < h; iy++) {
+            for (int ki = 0; ki < kh; ki++) {
+                int num = iy + g.padH() - ki * g.dilationH();
+                boolean hit = num >= 0 && num % g.strideH() == 0 && num / g.strideH() < oh;
+                rowAt[iy * kh + ki] = hit ? ki * kw * blockW + kw + num / g.strideH() * rowW + g.padW() : -1;
+            }
+        }
+        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
+            float[] old = new float[h * w];
+            float[] sum = new float[h * w];
+            float[] block = new float[plane];
+            float[] blocks = new float[kh * kw * blockW];
+            java.util.Arrays.fill(blocks, -0.0f); // the margins; interiors are overwritten for every plane
+            for (long p = from; p < to; p++) {
+                // batch columns: images of one channel in turn, so the blocks of each row are read in order
+                int n = (int) (batchColumns ? p % g.n() : p / g.c());
+                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                long xPlane = (x.offset() + ((long) n * g.c() + ch) * h * w) * 4;
+                for (int kk = 0; kk < kh * kw; kk++) {
+                    long row = (long) ch * kh * kw + kk;
+                    MemorySegment.copy(cs, F32, (cols.offset() + n * imageStride + row * rowStride) * 4, block, 0, plane);
+                    int base = kk * blockW + kw;
+                    for (int y = 0; y < oh; y++) {
+                        int dst = base + y * rowW;
+                        for (int xx = 0; xx < lastCol; xx += lanes) {
+                            FloatVector.fromArray(F, block, y * ow + xx).intoArray(blocks, dst + xx);
+                        }
+                        FloatVector.fromArray(F, block, y * ow + lastCol).intoArray(blocks, dst + lastCol);
+                    }
+                }
+                MemorySegment.copy(xs, F32, xPlane, old, 0, h * w);
+                for (int iy = 0; iy < h; iy++) {
+                    for (int ix = 0; ; ix = Math.min(ix + lanes, last)) {
+                        FloatVector acc = FloatVector.fromArray(F, old, iy * w + ix);
+                        for (int ki = 0; ki < kh; ki++) {
+                            int start = rowAt[iy * kh + ki];
+                            if (start < 0) {
+                                continue;
+                            }
+                            int at = start + ix;
+                            for (int kj = 0; kj < kw; kj++) {
+                                acc = acc.add(FloatVector.fromArray(F, blocks, at + kj * blockW - kj));
+                            }
+                        }
+                        acc.intoArray(sum, iy * w + ix);
+                        if (ix == last) {
+                            break;
+                        }
+                    }
+                }
+                MemorySegment.copy(sum, 0, xs, F32, xPlane, h * w);
             }
             return 0;
         });

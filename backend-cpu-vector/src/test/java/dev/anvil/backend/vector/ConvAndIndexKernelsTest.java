@@ -26,6 +26,9 @@ class ConvAndIndexKernelsTest {
         new ConvGeometry(1, 4, 5, 5, 5, 5, 1, 1, 4, 4, 1, 1),     // padding wider than half the kernel
         new ConvGeometry(3, 2, 33, 35, 1, 1, 1, 1, 0, 0, 1, 1),
         new ConvGeometry(2, 8, 40, 40, 3, 3, 1, 1, 1, 1, 1, 1),   // large enough to use the pool
+        new ConvGeometry(3, 5, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1),   // the CNN's second layer: one vector and an overlapping one
+        new ConvGeometry(2, 2, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1),
+        new ConvGeometry(2, 3, 13, 20, 3, 2, 2, 1, 2, 0, 2, 1),   // vertical stride and dilation, no horizontal padding
     };
 
     @Test
