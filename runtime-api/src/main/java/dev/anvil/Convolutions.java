@@ -2,6 +2,7 @@ package dev.anvil;
 
 import dev.anvil.spi.Backend;
 import dev.anvil.spi.BatchIm2col;
+import dev.anvil.spi.ConvEpilogue;
 import dev.anvil.spi.ConvGeometry;
 import java.util.Arrays;
 import java.util.Optional;
@@ -160,8 +161,15 @@ final class Convolutions {
         return Autograd.record(x, "foldBatch", gr -> new Tensor[] {unfoldBatch(gr, win.k(), win.s(), win.p(), win.d())}, src);
     }
 
-    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
-        Exec.backend("conv2d", x, weight);
+    /**
+     * conv2d, followed by ReLU when {@code relu} and then by max pooling when {@code poolKernel > 0}: im2col of
+     * the batch, one matrix product giving {@code [out, n, L]}, then the backend's {@link ConvEpilogue} (bias, ReLU,
+     * pooling and the move to NCHW in one pass, and one pass back for the gradients) or, without it, a permuted
+     * bias add, a ReLU and {@link Tensor#maxPool2d}.
+     */
+    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, boolean relu, int poolKernel,
+                         int poolStride) {
+        Backend b = bias == null ? Exec.backend("conv2d", x, weight) : Exec.backend("conv2d", x, weight, bias);
         if (x.rank() != 4 || weight.rank() != 4 || x.dim(1) != weight.dim(1)) {
             throw new IllegalArgumentException("conv2d: input " + x.shape() + " and weight " + weight.shape()
                     + " must be [n, c, h, w] and [out, c, kh, kw] with the same c");
@@ -177,12 +185,62 @@ final class Convolutions {
         int[] d = {1, 1};
         ConvGeometry g = imageGeometry("conv2d", x, Window.of("conv2d", k, s, p, d));
         int n = g.n();
-        int plane = g.outH() * g.outW();
+        int oh = g.outH();
+        int ow = g.outW();
+        int plane = oh * ow;
+        boolean pooled = poolKernel > 0;
+        boolean poolFits = pooled && relu && poolStride > 0 && poolKernel <= oh && poolKernel <= ow;
         Tensor cols = unfoldBatch(x, k, s, p, d);                             // [c*kh*kw, n*L]
         Tensor y = weight.reshape(out, -1).matmul(cols).reshape(out, n, plane);  // one GEMM for the batch
-        // back to NCHW: the bias add (or a copy) reads the [out, n, L] result through a permuted view
-        Tensor nchw = y.permute(1, 0, 2);
-        nchw = bias == null ? nchw.contiguous() : nchw.add(bias.reshape(out, 1));
-        return nchw.reshape(n, out, g.outH(), g.outW());
+        Optional<ConvEpilogue> fused = b.kernel(ConvEpilogue.class).filter(e -> e.supports(y.dtype()));
+        if (fused.isEmpty() || (bias != null && bias.dtype() != y.dtype()) || y.numel() == 0 || (pooled && !poolFits)) {
+            // back to NCHW: the bias add (or a copy) reads the [out, n, L] result through a permuted view
+            Tensor nchw = y.permute(1, 0, 2);
+            nchw = bias == null ? nchw.contiguous() : nchw.add(bias.reshape(out, 1));
+            Tensor r = (relu ? nchw.relu() : nchw).reshape(n, out, oh, ow);
+            return pooled ? r.maxPool2d(poolKernel, poolStride) : r;
+        }
+        Tensor yc = y.contiguous();
+        Tensor bc = bias == null ? null : bias.contiguous();
+        Tensor[] inputs = bias == null ? new Tensor[] {y} : new Tensor[] {y, bias};
+        ConvEpilogue e = fused.get();
+        if (pooled) {
+            ConvGeometry pg = new ConvGeometry(1, n * out, oh, ow, poolKernel, poolKernel, poolStride, poolStride, 0, 0, 1, 1);
+            int po = pg.outH() * pg.outW();
+            Tensor z = Exec.empty(b, y.dtype(), new int[] {n, out, po});
+            Tensor index = Exec.empty(b, DType.I64, new int[] {n, out, po});
+            e.forwardPool(yc.view(), bc == null ? null : bc.view(), pg, z.view(), index.view());
+            Tensor saved = z.detach();
+            Autograd.record(z, "conv2d+relu+maxPool2d", gz -> {
+                Tensor gc = gz.reshape(n, out, po).contiguous();
+                if (Autograd.isEnabled() || gc.dtype() != saved.dtype()) { // a graph of the gradient: tensor ops only
+                    Tensor masked = Tensor.where(saved.gt(0), gc, Tensor.scalar(0, gc.dtype()));
+                    Tensor dx = Tensor.zeros(Shape.of(n, out, plane), gc.dtype()).scatterAdd(2, index, masked);
+                    Tensor gy = dx.permute(1, 0, 2).contiguous();
+                    return bias == null ? new Tensor[] {gy} : new Tensor[] {gy, masked.sum(0, 2)};
+                }
+                Tensor gy = Exec.empty(b, gc.dtype(), new int[] {out, n, plane});
+                Tensor gb = bias == null ? null : Exec.empty(b, gc.dtype(), new int[] {out});
+                e.backwardPool(gc.view(), saved.view(), index.view(), pg, gy.view(), gb == null ? null : gb.view());
+                return bias == null ? new Tensor[] {gy} : new Tensor[] {gy, gb};
+            }, inputs);
+            return z.reshape(n, out, pg.outH(), pg.outW());
+        }
+        Tensor z = Exec.empty(b, y.dtype(), new int[] {n, out, plane});
+        e.forward(yc.view(), bc == null ? null : bc.view(), z.view(), relu);
+        Tensor saved = z.detach();
+        Autograd.record(z, relu ? "conv2d+relu" : "conv2d", gz -> {
+            Tensor gc = gz.reshape(n, out, plane).contiguous();
+            if (Autograd.isEnabled() || gc.dtype() != saved.dtype()) { // a graph of the gradient: tensor ops only
+                Tensor masked = relu ? Tensor.where(saved.gt(0), gc, Tensor.scalar(0, gc.dtype())) : gc;
+                Tensor gy = masked.permute(1, 0, 2).contiguous();
+                return bias == null ? new Tensor[] {gy} : new Tensor[] {gy, masked.sum(0, 2)};
+            }
+            Tensor gy = Exec.empty(b, gc.dtype(), new int[] {out, n, plane});
+            Tensor gb = bias == null ? null : Exec.empty(b, gc.dtype(), new int[] {out});
+            e.backward(gc.view(), relu ? saved.view() : null, gy.view(), gb == null ? null : gb.view());
+            return bias == null ? new Tensor[] {gy} : new Tensor[] {gy, gb};
+        }, inputs);
+        return z.reshape(n, out, oh, ow);
     }
 }

@@ -842,7 +842,29 @@ public final class Tensor {
      * }</pre>
      */
     public Tensor conv2d(Tensor weight, Tensor bias, int stride, int padding) {
-        return Convolutions.conv2d(this, weight, bias, stride, padding);
+        return Convolutions.conv2d(this, weight, bias, stride, padding, false, 0, 0);
+    }
+
+    /**
+     * {@code conv2d(weight, bias, stride, padding).relu()} with the same values and gradients, where the backend
+     * fuses the bias, the ReLU and the move to NCHW into one pass each way ({@link dev.anvil.spi.ConvEpilogue}).
+     * {@link dev.anvil.nn.Sequential} uses it for a Conv2d followed by a ReLU.
+     */
+    public Tensor conv2dRelu(Tensor weight, Tensor bias, int stride, int padding) {
+        return Convolutions.conv2d(this, weight, bias, stride, padding, true, 0, 0);
+    }
+
+    /**
+     * {@code conv2d(weight, bias, stride, padding).relu().maxPool2d(poolKernel, poolStride)} with the same values
+     * and gradients, where the backend fuses the bias, ReLU and pooling so the ReLU output is never stored.
+     * {@link dev.anvil.nn.Sequential} uses it for Conv2d, ReLU, MaxPool2d in a row.
+     */
+    public Tensor conv2dReluMaxPool(Tensor weight, Tensor bias, int stride, int padding, int poolKernel, int poolStride) {
+        if (poolKernel <= 0 || poolStride <= 0) {
+            throw new IllegalArgumentException("conv2dReluMaxPool: pool kernel and stride must be positive, got " + poolKernel
+                    + " and " + poolStride);
+        }
+        return Convolutions.conv2d(this, weight, bias, stride, padding, true, poolKernel, poolStride);
     }
 
     /**

@@ -152,6 +152,11 @@ class GradCheckTest {
         check("foldBatch", x -> Convolutions.foldBatch(x[0], 2, new int[] {4, 4}, k, s, p, d), in(8, 9, 32));
         check("conv2d", x -> x[0].conv2d(x[1], x[2], 2, 1), in(9, 2, 2, 5, 4), in(10, 3, 2, 3, 3), in(11, 3));
         check("conv2d without bias", x -> x[0].conv2d(x[1], null, 1, 0), in(12, 3, 2, 4, 4), in(13, 2, 2, 2, 3));
+        check("conv2dRelu", x -> x[0].conv2dRelu(x[1], x[2], 1, 1), in(14, 2, 2, 5, 4), in(15, 3, 2, 3, 3), in(16, 3));
+        check("conv2dReluMaxPool", x -> x[0].conv2dReluMaxPool(x[1], x[2], 1, 1, 2, 2), in(17, 2, 2, 6, 6),
+                in(18, 3, 2, 3, 3), in(19, 3));
+        check("conv2dReluMaxPool overlapping windows, no bias", x -> x[0].conv2dReluMaxPool(x[1], null, 1, 0, 3, 2),
+                in(20, 1, 2, 8, 7), in(21, 2, 2, 2, 2));
         check("max pool 2x2", x -> x[0].reshape(4, 1, 4, 4).unfold(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, d).max(1),
                 in(5, 2, 2, 4, 4));
         check("maxPool2d", x -> x[0].maxPool2d(2, 2), in(6, 2, 3, 6, 6));

@@ -34,11 +34,27 @@ public final class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        checkInput(x);
+        return x.conv2d(weight, bias, stride, padding);
+    }
+
+    /** {@code relu(forward(x))} in fewer passes ({@link Tensor#conv2dRelu}); {@link Sequential} calls it. */
+    Tensor forwardRelu(Tensor x) {
+        checkInput(x);
+        return x.conv2dRelu(weight, bias, stride, padding);
+    }
+
+    /** {@code maxPool(relu(forward(x)))} in fewer passes ({@link Tensor#conv2dReluMaxPool}); {@link Sequential} calls it. */
+    Tensor forwardReluMaxPool(Tensor x, MaxPool2d pool) {
+        checkInput(x);
+        return x.conv2dReluMaxPool(weight, bias, stride, padding, pool.kernel(), pool.stride());
+    }
+
+    private void checkInput(Tensor x) {
         if (x.rank() != 4 || x.dim(1) != inChannels) {
             throw new IllegalArgumentException("Conv2d(" + inChannels + " -> " + outChannels + "): input " + x.shape()
                     + " must be [n, " + inChannels + ", h, w]");
         }
-        return x.conv2d(weight, bias, stride, padding);
     }
 
     public Tensor weight() {

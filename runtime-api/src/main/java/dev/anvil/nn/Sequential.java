@@ -18,11 +18,27 @@ public final class Sequential extends Module {
         }
     }
 
+    /**
+     * Applies the layers in order. A {@link Conv2d} directly followed by a {@link ReLU} (and a {@link MaxPool2d})
+     * runs as one fused step ({@link Tensor#conv2dRelu}, {@link Tensor#conv2dReluMaxPool}: the same values and
+     * gradients in fewer passes over the activation).
+     */
     @Override
     public Tensor forward(Tensor x) {
         Tensor h = x;
-        for (Module m : layers) {
-            h = m.forward(h);
+        for (int i = 0; i < layers.size(); i++) {
+            Module m = layers.get(i);
+            if (m instanceof Conv2d conv && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU) {
+                if (i + 2 < layers.size() && layers.get(i + 2) instanceof MaxPool2d pool) {
+                    h = conv.forwardReluMaxPool(h, pool);
+                    i += 2;
+                } else {
+                    h = conv.forwardRelu(h);
+                    i++;
+                }
+            } else {
+                h = m.forward(h);
+            }
         }
         return h;
     }

@@ -68,14 +68,22 @@ public final class MaxPoolLoops implements MaxPool {
             int count = (int) Math.min(group, to - p);
             MemorySegment.copy(xs, ValueLayout.JAVA_FLOAT, (x.offset() + p * inPlane) * 4, planes, 0, count * inPlane);
             for (int q = 0; q < count; q++) {
-                if (k == 2 && kw == 2) {
-                    pool2x2(planes, q * inPlane, w, oh, ow, s, sw, values, at, q * outPlane);
-                } else {
-                    pool(planes, q * inPlane, w, oh, ow, k, kw, s, sw, values, at, q * outPlane);
-                }
+                poolPlane(planes, q * inPlane, g, values, at, q * outPlane);
             }
             MemorySegment.copy(values, 0, os, ValueLayout.JAVA_FLOAT, (out.offset() + p * outPlane) * 4, count * outPlane);
             MemorySegment.copy(at, 0, is, ValueLayout.JAVA_LONG, (indices.offset() + p * outPlane) * 8, count * outPlane);
+        }
+    }
+
+    /**
+     * Pools one F32 plane of {@code g}'s {@code h x w} held in {@code plane} from {@code in}: the maxima go to
+     * {@code values} and their positions in the plane to {@code at}, from {@code o} on, as {@link #maxPool2d} does.
+     */
+    public static void poolPlane(float[] plane, int in, ConvGeometry g, float[] values, long[] at, int o) {
+        if (g.kh() == 2 && g.kw() == 2) {
+            pool2x2(plane, in, g.w(), g.outH(), g.outW(), g.strideH(), g.strideW(), values, at, o);
+        } else {
+            pool(plane, in, g.w(), g.outH(), g.outW(), g.kh(), g.kw(), g.strideH(), g.strideW(), values, at, o);
         }
     }
 

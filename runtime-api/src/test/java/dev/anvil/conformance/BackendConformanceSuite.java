@@ -492,6 +492,39 @@ public abstract class BackendConformanceSuite {
     }
 
     @Test
+    public void fusedConvReluAndPoolingAgreeWithTheComposedForm() {
+        // {n, c, h, w, out, k, stride, padding, pool kernel, pool stride}: the CNN's two layers (smaller batch),
+        // a strided convolution under overlapping 3x3 windows, a 1x1 one under 2x2 windows of stride 1
+        int[][] cases = {
+            {3, 1, 28, 28, 4, 3, 1, 1, 2, 2},
+            {2, 5, 14, 14, 6, 3, 1, 1, 2, 2},
+            {2, 3, 9, 8, 4, 3, 2, 1, 3, 2},
+            {2, 2, 5, 5, 3, 1, 1, 0, 2, 1},
+        };
+        for (int[] g : cases) {
+            String w = java.util.Arrays.toString(g);
+            for (boolean pool : new boolean[] {false, true}) {
+                String op = pool ? "conv2dReluMaxPool " : "conv2dRelu ";
+                for (int input = -1; input < 3; input++) {
+                    int which = input;
+                    long terms = which < 0 ? (long) g[1] * g[5] * g[5] : (long) g[0] * g[2] * g[3] * g[4];
+                    c().agree(op + (which < 0 ? "" : "gradient of input " + which + " ") + w, Tol.f32Sum(terms), () -> {
+                        Tensor x = rnd(1, g[0], g[1], g[2], g[3]).requiresGrad(true);
+                        Tensor k = rnd(2, g[4], g[1], g[5], g[5]).requiresGrad(true);
+                        Tensor b = rnd(3, g[4]).requiresGrad(true);
+                        Tensor y = pool ? x.conv2dReluMaxPool(k, b, g[6], g[7], g[8], g[9]) : x.conv2dRelu(k, b, g[6], g[7]);
+                        if (which < 0) {
+                            return y;
+                        }
+                        y.mul(rnd(4, y.dims())).sum().backward();
+                        return new Tensor[] {x, k, b}[which].grad();
+                    });
+                }
+            }
+        }
+    }
+
+    @Test
     public void maxPoolingAgreesWithTheComposedFormIncludingTiesAndGradients() {
         c().agree("maxPool2d 2x2", Tol.EXACT, () -> rnd(1, 2, 3, 8, 8).maxPool2d(2, 2));
         c().agree("maxPool2d 3x3 stride 2 odd size", Tol.EXACT, () -> rnd(2, 1, 2, 9, 7).maxPool2d(3, 2));

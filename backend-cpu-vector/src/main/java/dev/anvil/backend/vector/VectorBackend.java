@@ -3,6 +3,7 @@ package dev.anvil.backend.vector;
 import dev.anvil.DType;
 import dev.anvil.backend.reference.ReferenceBackend;
 import dev.anvil.spi.AdamStep;
+import dev.anvil.spi.ConvEpilogue;
 import dev.anvil.spi.MaxPool;
 import dev.anvil.spi.MaxPoolLoops;
 import dev.anvil.spi.Axpy;
@@ -163,6 +164,7 @@ public final class VectorBackend extends HostBackend {
     private final AdamStep adam = new VectorAdam();
     private final MaxPool maxPool = new MaxPoolLoops(true);
     private final ReluBackward reluBackward = new VectorReluBackward();
+    private final ConvEpilogue convEpilogue = new VectorConvEpilogue();
     private final BatchIm2col batchIm2col = new BatchIm2col() {
         @Override
         public void im2col(View x, ConvGeometry g, View cols) {
@@ -192,6 +194,9 @@ public final class VectorBackend extends HostBackend {
         }
         if (type == ReluBackward.class) {
             return Optional.of(type.cast(reluBackward));
+        }
+        if (type == ConvEpilogue.class) {
+            return Optional.of(type.cast(convEpilogue));
         }
         if (type == BatchIm2col.class) {
             return Optional.of(type.cast(batchIm2col));

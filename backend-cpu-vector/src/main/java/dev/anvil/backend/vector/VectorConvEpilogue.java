@@ -1,0 +1,256 @@
+package dev.anvil.backend.vector;
+
+import static dev.anvil.backend.vector.Simd.D;
+import static dev.anvil.backend.vector.Simd.F;
+import static dev.anvil.backend.vector.Simd.F32;
+import static dev.anvil.backend.vector.Simd.NO;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.anvil.DType;
+import dev.anvil.spi.ConvEpilogue;
+import dev.anvil.spi.ConvGeometry;
+import dev.anvil.spi.MaxPoolLoops;
+import dev.anvil.spi.View;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * F32 {@link ConvEpilogue}: forwards, each {@code [L]} block of the channel-major product moves to its NCHW place
+ * with the bias added and ReLU applied on the way; backwards, each channel's gradient blocks are masked by the
+ * ReLU output, moved back to channel-major and summed for the bias, in one pass.
+ */
+final class VectorConvEpilogue implements ConvEpilogue {
+
+    @Override
+    public boolean supports(DType dtype) {
+        return dtype == DType.F32;
+    }
+
+    @Override
+    public void forward(View y, View bias, View z, boolean relu) {
+        int[] s = z.shape();
+        require("forward", s.length == 3 && y.shape().length == 3 && y.shape()[0] == s[1] && y.shape()[1] == s[0]
+                && y.shape()[2] == s[2] && (bias == null || bias.numel() == s[1]), y, bias, z);
+        requireF32("forward", y, bias, z);
+        int n = s[0];
+        int out = s[1];
+        int plane = s[2];
+        MemorySegment ys = y.segment();
+        MemorySegment zs = z.segment();
+        MemorySegment bs = bias == null ? null : bias.segment();
+        long yo = y.offset();
+        long zo = z.offset();
+        long bo = bias == null ? 0 : bias.offset();
+        int lanes = F.length();
+        Runs.parallel((long) out * n, plane, (from, to) -> {
+            for (long block = from; block < to; block++) {
+                int c = (int) (block / n);
+                int i = (int) (block % n);
+                long src = yo + block * plane;
+                long dst = zo + ((long) i * out + c) * plane;
+                float b = bs == null ? 0f : bs.getAtIndex(F32, bo + c);
+                int l = 0;
+                for (int up = plane - plane % lanes; l < up; l += lanes) {
+                    FloatVector v = FloatVector.fromMemorySegment(F, ys, (src + l) * 4, NO);
+                    if (bs != null) {
+                        v = v.add(b);
+                    }
+                    if (relu) {
+                        v = v.max(0f); // max keeps NaN, as the relu kernels do
+                    }
+                    v.intoMemorySegment(zs, (dst + l) * 4, NO);
+                }
+                for (; l < plane; l++) {
+                    float v = ys.getAtIndex(F32, src + l);
+                    if (bs != null) {
+                        v += b;
+                    }
+                    zs.setAtIndex(F32, dst + l, relu ? Math.max(v, 0f) : v);
+                }
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public void backward(View g, View z, View gy, View biasGrad) {
+        int[] s = g.shape();
+        require("backward", s.length == 3 && gy.shape().length == 3 && gy.shape()[0] == s[1] && gy.shape()[1] == s[0]
+                && gy.shape()[2] == s[2] && (z == null || Arrays.equals(z.shape(), s))
+                && (biasGrad == null || biasGrad.numel() == s[1]), g, z, gy, biasGrad);
+        requireF32("backward", g, z, gy, biasGrad);
+        int n = s[0];
+        int out = s[1];
+        int plane = s[2];
+        MemorySegment gs = g.segment();
+        MemorySegment zs = z == null ? null : z.segment();
+        MemorySegment ys = gy.segment();
+        long go = g.offset();
+        long zo = z == null ? 0 : z.offset();
+        long yo = gy.offset();
+        int lanes = F.length();
+        FloatVector zero = FloatVector.zero(F);
+        Runs.parallel(out, (long) n * plane, (from, to) -> {
+            for (int c = (int) from; c < to; c++) {
+                DoubleVector lo = DoubleVector.zero(D);
+                DoubleVector hi = lo;
+                double tail = 0;
+                for (int i = 0; i < n; i++) {
+                    long src = ((long) i * out + c) * plane;
+                    long dst = yo + ((long) c * n + i) * plane;
+                    int l = 0;
+                    for (int up = plane - plane % lanes; l < up; l += lanes) {
+                        FloatVector v = FloatVector.fromMemorySegment(F, gs, (go + src + l) * 4, NO);
+                        if (zs != null) {
+                            FloatVector zv = FloatVector.fromMemorySegment(F, zs, (zo + src + l) * 4, NO);
+                            v = zero.blend(v, zv.compare(VectorOperators.GT, 0f));
+                        }
+                        v.intoMemorySegment(ys, (dst + l) * 4, NO);
+                        lo = lo.add(v.convertShape(VectorOperators.F2D, D, 0));
+                        hi = hi.add(v.convertShape(VectorOperators.F2D, D, 1));
+                    }
+                    for (; l < plane; l++) {
+                        float v = gs.getAtIndex(F32, go + src + l);
+                        if (zs != null && !(zs.getAtIndex(F32, zo + src + l) > 0)) {
+                            v = 0f;
+                        }
+                        ys.setAtIndex(F32, dst + l, v);
+                        tail += v;
+                    }
+                }
+                if (biasGrad != null) {
+                    biasGrad.segment().setAtIndex(F32, biasGrad.offset() + c, (float) (Simd.sum(lo.add(hi)) + tail));
+                }
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public void forwardPool(View y, View bias, ConvGeometry pool, View z, View indices) {
+        int[] s = z.shape();
+        int plane = pool.h() * pool.w();
+        int pooled = pool.outH() * pool.outW();
+        require("forwardPool", s.length == 3 && s[2] == pooled && y.shape().length == 3 && y.shape()[0] == s[1]
+                && y.shape()[1] == s[0] && y.shape()[2] == plane && Arrays.equals(indices.shape(), s)
+                && (bias == null || bias.numel() == s[1]) && pool.padH() == 0 && pool.padW() == 0
+                && pool.dilationH() == 1 && pool.dilationW() == 1, y, bias, z, indices);
+        requireF32("forwardPool", y, bias, z);
+        requireIndices("forwardPool", indices);
+        int n = s[0];
+        int out = s[1];
+        MemorySegment ys = y.segment();
+        MemorySegment zs = z.segment();
+        MemorySegment is = indices.segment();
+        MemorySegment bs = bias == null ? null : bias.segment();
+        int lanes = F.length();
+        Runs.parallel((long) out * n, plane, (from, to) -> {
+            float[] act = new float[plane];
+            float[] values = new float[pooled];
+            long[] at = new long[pooled];
+            for (long block = from; block < to; block++) {
+                int c = (int) (block / n);
+                int i = (int) (block % n);
+                MemorySegment.copy(ys, F32, (y.offset() + block * plane) * 4, act, 0, plane);
+                float b = bs == null ? 0f : bs.getAtIndex(F32, bias.offset() + c);
+                int l = 0;
+                for (int up = plane - plane % lanes; l < up; l += lanes) {
+                    FloatVector v = FloatVector.fromArray(F, act, l);
+                    (bs == null ? v : v.add(b)).max(0f).intoArray(act, l);
+                }
+                for (; l < plane; l++) {
+                    act[l] = Math.max(bs == null ? act[l] : act[l] + b, 0f);
+                }
+                MaxPoolLoops.poolPlane(act, 0, pool, values, at, 0);
+                long dst = (long) i * out + c;
+                MemorySegment.copy(values, 0, zs, F32, (z.offset() + dst * pooled) * 4, pooled);
+                MemorySegment.copy(at, 0, is, JAVA_LONG, (indices.offset() + dst * pooled) * 8, pooled);
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public void backwardPool(View g, View z, View indices, ConvGeometry pool, View gy, View biasGrad) {
+        int[] s = g.shape();
+        int plane = pool.h() * pool.w();
+        int pooled = pool.outH() * pool.outW();
+        require("backwardPool", s.length == 3 && s[2] == pooled && Arrays.equals(z.shape(), s)
+                && Arrays.equals(indices.shape(), s) && gy.shape().length == 3 && gy.shape()[0] == s[1]
+                && gy.shape()[1] == s[0] && gy.shape()[2] == plane && (biasGrad == null || biasGrad.numel() == s[1]),
+                g, z, indices, gy, biasGrad);
+        requireF32("backwardPool", g, z, gy, biasGrad);
+        requireIndices("backwardPool", indices);
+        int n = s[0];
+        int out = s[1];
+        MemorySegment gs = g.segment();
+        MemorySegment zs = z.segment();
+        MemorySegment is = indices.segment();
+        MemorySegment ys = gy.segment();
+        Runs.parallel(out, (long) n * plane, (from, to) -> {
+            float[] block = new float[plane];
+            float[] grad = new float[pooled];
+            float[] value = new float[pooled];
+            long[] at = new long[pooled];
+            for (int c = (int) from; c < to; c++) {
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    long src = (long) i * out + c;
+                    MemorySegment.copy(gs, F32, (g.offset() + src * pooled) * 4, grad, 0, pooled);
+                    MemorySegment.copy(zs, F32, (z.offset() + src * pooled) * 4, value, 0, pooled);
+                    MemorySegment.copy(is, JAVA_LONG, (indices.offset() + src * pooled) * 8, at, 0, pooled);
+                    Arrays.fill(block, 0f);
+                    for (int o = 0; o < pooled; o++) {
+                        long l = at[o];
+                        if (l < 0 || l >= plane) {
+                            throw new IllegalArgumentException("conv epilogue backwardPool: index " + l + " at output " + o
+                                    + " of plane (" + i + ", " + c + ") is outside the " + pool.h() + "x" + pool.w() + " plane");
+                        }
+                        if (value[o] > 0) {
+                            block[(int) l] += grad[o];
+                            sum += grad[o];
+                        }
+                    }
+                    MemorySegment.copy(block, 0, ys, F32, (gy.offset() + ((long) c * n + i) * plane) * 4, plane);
+                }
+                if (biasGrad != null) {
+                    biasGrad.segment().setAtIndex(F32, biasGrad.offset() + c, (float) sum);
+                }
+            }
+            return 0;
+        });
+    }
+
+    private static void requireIndices(String op, View indices) {
+        if (indices.dtype() != DType.I64) {
+            throw new IllegalArgumentException("conv epilogue " + op + ": indices must be I64, got " + indices.dtype());
+        }
+    }
+
+    private static void require(String op, boolean ok, View... views) {
+        if (!ok) {
+            StringBuilder b = new StringBuilder("conv epilogue " + op + ": operands do not fit [out, n, L] <-> [n, out, L] with"
+                    + " [out] bias:");
+            for (View v : views) {
+                b.append(' ').append(v == null ? "null" : Arrays.toString(v.shape()));
+            }
+            throw new IllegalArgumentException(b.toString());
+        }
+        for (View v : views) {
+            if (v != null && !v.isContiguous()) {
+                throw new IllegalArgumentException("conv epilogue " + op + ": operands must be contiguous, got " + v.layout());
+            }
+        }
+    }
+
+    private static void requireF32(String op, View... views) {
+        for (View v : views) {
+            if (v != null && v.dtype() != DType.F32) {
+                throw new IllegalArgumentException("conv epilogue " + op + ": F32 only (ask supports() first), got " + v.dtype());
+            }
+        }
+    }
+}
