@@ -129,7 +129,6 @@ final class ConvKernels {
         Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
             float[] raw = new float[h * w];
             float[] padded = new float[paddedH * paddedW]; // borders stay zero: only the interior is written
-            float[] block = new float[plane];
             for (long p = from; p < to; p++) {
                 // batch columns: images of one channel in turn, so the blocks of each row are written in order
                 int n = (int) (batchColumns ? p % g.n() : p / g.c());
@@ -140,16 +139,15 @@ final class ConvKernels {
                 }
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
-                        for (int y = 0; y < oh; y++) {
-                            int src = (y * g.strideH() + ki * g.dilationH()) * paddedW + kj;
-                            int dst = y * ow;
-                            for (int xx = 0; xx < last; xx += lanes) {
-                                FloatVector.fromArray(F, padded, src + xx).intoArray(block, dst + xx);
-                            }
-                            FloatVector.fromArray(F, padded, src + last).intoArray(block, dst + last);
-                        }
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        MemorySegment.copy(block, 0, cs, F32, (cols.offset() + n * imageStride + row * rowStride) * 4, plane);
+                        long dst = (cols.offset() + n * imageStride + row * rowStride) * 4;
+                        for (int y = 0; y < oh; y++, dst += ow * 4L) {
+                            int src = (y * g.strideH() + ki * g.dilationH()) * paddedW + kj;
+                            for (int xx = 0; xx < last; xx += lanes) {
+                                FloatVector.fromArray(F, padded, src + xx).intoMemorySegment(cs, dst + xx * 4L, NO);
+                            }
+                            FloatVector.fromArray(F, padded, src + last).intoMemorySegment(cs, dst + last * 4L, NO);
+                        }
                     }
                 }
             }
@@ -325,7 +323,6 @@ final class ConvKernels {
         Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
             float[] old = new float[h * w];
             float[] sum = new float[h * w];
-            float[] block = new float[plane];
             float[] blocks = new float[kh * kw * blockW];
             java.util.Arrays.fill(blocks, -0.0f); // the margins; interiors are overwritten for every plane
             for (long p = from; p < to; p++) {
@@ -335,14 +332,14 @@ final class ConvKernels {
                 long xPlane = (x.offset() + ((long) n * g.c() + ch) * h * w) * 4;
                 for (int kk = 0; kk < kh * kw; kk++) {
                     long row = (long) ch * kh * kw + kk;
-                    MemorySegment.copy(cs, F32, (cols.offset() + n * imageStride + row * rowStride) * 4, block, 0, plane);
+                    long src = (cols.offset() + n * imageStride + row * rowStride) * 4;
                     int base = kk * blockW + kw;
-                    for (int y = 0; y < oh; y++) {
+                    for (int y = 0; y < oh; y++, src += ow * 4L) {
                         int dst = base + y * rowW;
                         for (int xx = 0; xx < lastCol; xx += lanes) {
-                            FloatVector.fromArray(F, block, y * ow + xx).intoArray(blocks, dst + xx);
+                            FloatVector.fromMemorySegment(F, cs, src + xx * 4L, NO).intoArray(blocks, dst + xx);
                         }
-                        FloatVector.fromArray(F, block, y * ow + lastCol).intoArray(blocks, dst + lastCol);
+                        FloatVector.fromMemorySegment(F, cs, src + lastCol * 4L, NO).intoArray(blocks, dst + lastCol);
                     }
                 }
                 MemorySegment.copy(xs, F32, xPlane, old, 0, h * w);
