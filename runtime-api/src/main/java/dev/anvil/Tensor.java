@@ -849,6 +849,9 @@ public final class Tensor {
      * {@code conv2d(weight, bias, stride, padding).relu()} with the same values and gradients, where the backend
      * fuses the bias, the ReLU and the move to NCHW into one pass each way ({@link dev.anvil.spi.ConvEpilogue}).
      * {@link dev.anvil.nn.Sequential} uses it for a Conv2d followed by a ReLU.
+     * <pre>{@code
+     * Tensor h = images.conv2dRelu(weight, bias, 1, 1);   // = images.conv2d(weight, bias, 1, 1).relu()
+     * }</pre>
      */
     public Tensor conv2dRelu(Tensor weight, Tensor bias, int stride, int padding) {
         return Convolutions.conv2d(this, weight, bias, stride, padding, true, 0, 0);
@@ -858,6 +861,9 @@ public final class Tensor {
      * {@code conv2d(weight, bias, stride, padding).relu().maxPool2d(poolKernel, poolStride)} with the same values
      * and gradients, where the backend fuses the bias, ReLU and pooling so the ReLU output is never stored.
      * {@link dev.anvil.nn.Sequential} uses it for Conv2d, ReLU, MaxPool2d in a row.
+     * <pre>{@code
+     * Tensor h = images.conv2dReluMaxPool(weight, bias, 1, 1, 2, 2);   // [n, 1, 28, 28] -> [n, out, 14, 14]
+     * }</pre>
      */
     public Tensor conv2dReluMaxPool(Tensor weight, Tensor bias, int stride, int padding, int poolKernel, int poolStride) {
         if (poolKernel <= 0 || poolStride <= 0) {
