@@ -4,6 +4,7 @@ import dev.anvil.spi.Backend;
 import dev.anvil.spi.BatchIm2col;
 import dev.anvil.spi.ConvEpilogue;
 import dev.anvil.spi.ConvGeometry;
+import dev.anvil.spi.View;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -200,47 +201,39 @@ final class Convolutions {
             Tensor r = (relu ? nchw.relu() : nchw).reshape(n, out, oh, ow);
             return pooled ? r.maxPool2d(poolKernel, poolStride) : r;
         }
-        Tensor yc = y.contiguous();
-        Tensor bc = bias == null ? null : bias.contiguous();
-        Tensor[] inputs = bias == null ? new Tensor[] {y} : new Tensor[] {y, bias};
         ConvEpilogue e = fused.get();
+        ConvGeometry pg = pooled
+                ? new ConvGeometry(1, n * out, oh, ow, poolKernel, poolKernel, poolStride, poolStride, 0, 0, 1, 1) : null;
+        int[] outShape = pooled ? new int[] {n, out, pg.outH(), pg.outW()} : new int[] {n, out, oh, ow};
+        int zPlane = outShape[2] * outShape[3];
+        Tensor z = Exec.empty(b, y.dtype(), new int[] {n, out, zPlane});
+        Tensor index = pooled ? Exec.empty(b, DType.I64, new int[] {n, out, zPlane}) : null;
+        View bv = bias == null ? null : bias.contiguous().view();
         if (pooled) {
-            ConvGeometry pg = new ConvGeometry(1, n * out, oh, ow, poolKernel, poolKernel, poolStride, poolStride, 0, 0, 1, 1);
-            int po = pg.outH() * pg.outW();
-            Tensor z = Exec.empty(b, y.dtype(), new int[] {n, out, po});
-            Tensor index = Exec.empty(b, DType.I64, new int[] {n, out, po});
-            e.forwardPool(yc.view(), bc == null ? null : bc.view(), pg, z.view(), index.view());
-            Tensor saved = z.detach();
-            Autograd.record(z, "conv2d+relu+maxPool2d", gz -> {
-                Tensor gc = gz.reshape(n, out, po).contiguous();
-                if (Autograd.isEnabled() || gc.dtype() != saved.dtype()) { // a graph of the gradient: tensor ops only
-                    Tensor masked = Tensor.where(saved.gt(0), gc, Tensor.scalar(0, gc.dtype()));
-                    Tensor dx = Tensor.zeros(Shape.of(n, out, plane), gc.dtype()).scatterAdd(2, index, masked);
-                    Tensor gy = dx.permute(1, 0, 2).contiguous();
-                    return bias == null ? new Tensor[] {gy} : new Tensor[] {gy, masked.sum(0, 2)};
-                }
-                Tensor gy = Exec.empty(b, gc.dtype(), new int[] {out, n, plane});
-                Tensor gb = bias == null ? null : Exec.empty(b, gc.dtype(), new int[] {out});
-                e.backwardPool(gc.view(), saved.view(), index.view(), pg, gy.view(), gb == null ? null : gb.view());
-                return bias == null ? new Tensor[] {gy} : new Tensor[] {gy, gb};
-            }, inputs);
-            return z.reshape(n, out, pg.outH(), pg.outW());
+            e.forwardPool(y.contiguous().view(), bv, pg, z.view(), index.view());
+        } else {
+            e.forward(y.contiguous().view(), bv, z.view(), relu);
         }
-        Tensor z = Exec.empty(b, y.dtype(), new int[] {n, out, plane});
-        e.forward(yc.view(), bc == null ? null : bc.view(), z.view(), relu);
         Tensor saved = z.detach();
-        Autograd.record(z, relu ? "conv2d+relu" : "conv2d", gz -> {
-            Tensor gc = gz.reshape(n, out, plane).contiguous();
+        Autograd.record(z, "conv2d" + (relu ? "+relu" : "") + (pooled ? "+maxPool2d" : ""), gz -> {
+            Tensor gc = gz.reshape(n, out, zPlane).contiguous();
             if (Autograd.isEnabled() || gc.dtype() != saved.dtype()) { // a graph of the gradient: tensor ops only
                 Tensor masked = relu ? Tensor.where(saved.gt(0), gc, Tensor.scalar(0, gc.dtype())) : gc;
-                Tensor gy = masked.permute(1, 0, 2).contiguous();
+                Tensor unpooled = pooled
+                        ? Tensor.zeros(Shape.of(n, out, plane), gc.dtype()).scatterAdd(2, index, masked) : masked;
+                Tensor gy = unpooled.permute(1, 0, 2).contiguous();
                 return bias == null ? new Tensor[] {gy} : new Tensor[] {gy, masked.sum(0, 2)};
             }
             Tensor gy = Exec.empty(b, gc.dtype(), new int[] {out, n, plane});
             Tensor gb = bias == null ? null : Exec.empty(b, gc.dtype(), new int[] {out});
-            e.backward(gc.view(), relu ? saved.view() : null, gy.view(), gb == null ? null : gb.view());
+            View gbv = gb == null ? null : gb.view();
+            if (pooled) {
+                e.backwardPool(gc.view(), saved.view(), index.view(), pg, gy.view(), gbv);
+            } else {
+                e.backward(gc.view(), relu ? saved.view() : null, gy.view(), gbv);
+            }
             return bias == null ? new Tensor[] {gy} : new Tensor[] {gy, gb};
-        }, inputs);
-        return z.reshape(n, out, oh, ow);
+        }, bias == null ? new Tensor[] {y} : new Tensor[] {y, bias});
+        return z.reshape(outShape);
     }
 }

@@ -57,18 +57,15 @@ final class ConvKernels {
         int paddedW = w + 2 * g.padW();
         int paddedH = h + 2 * g.padH();
         int plane = oh * ow;
-        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
-        long imageStride = strides.image();
-        long rowStride = strides.row();
+        Planes planes = Planes.of(g, batchColumns);
         int rowBytes = ow * es;
         boolean unitStride = g.strideW() == 1;
-        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
+        Runs.parallel(planes.count(), planes.work(), (from, to) -> {
             byte[] padded = new byte[paddedH * paddedW * es]; // borders stay zero: only the interior is written
             byte[] block = new byte[plane * es];
             for (long p = from; p < to; p++) {
-                // batch columns: images of one channel in turn, so the blocks of each row are read in order
-                int n = (int) (batchColumns ? p % g.n() : p / g.c());
-                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                int n = planes.image(p);
+                int ch = planes.channel(p);
                 long xPlane = (x.offset() + ((long) n * g.c() + ch) * h * w) * es;
                 for (int iy = 0; iy < h; iy++) {
                     MemorySegment.copy(xs, JAVA_BYTE, xPlane + (long) iy * w * es, padded,
@@ -88,7 +85,7 @@ final class ConvKernels {
                             }
                         }
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        long colBase = cols.offset() + n * imageStride + row * rowStride;
+                        long colBase = cols.offset() + planes.block(n, row);
                         MemorySegment.copy(block, 0, cs, JAVA_BYTE, colBase * es, plane * es);
                     }
                 }
@@ -121,18 +118,15 @@ final class ConvKernels {
         int paddedW = w + 2 * g.padW();
         int paddedH = h + 2 * g.padH();
         int plane = oh * ow;
-        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
-        long imageStride = strides.image();
-        long rowStride = strides.row();
+        Planes planes = Planes.of(g, batchColumns);
         int lanes = F.length();
         int last = ow - lanes;
-        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
+        Runs.parallel(planes.count(), planes.work(), (from, to) -> {
             float[] raw = new float[h * w];
             float[] padded = new float[paddedH * paddedW]; // borders stay zero: only the interior is written
             for (long p = from; p < to; p++) {
-                // batch columns: images of one channel in turn, so the blocks of each row are written in order
-                int n = (int) (batchColumns ? p % g.n() : p / g.c());
-                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                int n = planes.image(p);
+                int ch = planes.channel(p);
                 MemorySegment.copy(xs, F32, (x.offset() + ((long) n * g.c() + ch) * h * w) * 4, raw, 0, h * w);
                 for (int iy = 0; iy < h; iy++) {
                     System.arraycopy(raw, iy * w, padded, (iy + g.padH()) * paddedW + g.padW(), w);
@@ -140,7 +134,7 @@ final class ConvKernels {
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        long dst = (cols.offset() + n * imageStride + row * rowStride) * 4;
+                        long dst = (cols.offset() + planes.block(n, row)) * 4;
                         for (int y = 0; y < oh; y++, dst += ow * 4L) {
                             int src = (y * g.strideH() + ki * g.dilationH()) * paddedW + kj;
                             for (int xx = 0; xx < last; xx += lanes) {
@@ -167,18 +161,16 @@ final class ConvKernels {
         int oh = g.outH();
         int ow = g.outW();
         long plane = (long) oh * ow;
-        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
-        long imageStride = strides.image();
-        long rowStride = strides.row();
-        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
+        Planes planes = Planes.of(g, batchColumns);
+        Runs.parallel(planes.count(), planes.work(), (from, to) -> {
             for (long p = from; p < to; p++) {
-                int n = (int) (p / g.c());
-                int ch = (int) (p % g.c());
-                long xPlane = x.offset() + p * g.h() * g.w();
+                int n = planes.image(p);
+                int ch = planes.channel(p);
+                long xPlane = x.offset() + ((long) n * g.c() + ch) * g.h() * g.w();
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        long colBase = cols.offset() + n * imageStride + row * rowStride;
+                        long colBase = cols.offset() + planes.block(n, row);
                         int ix0 = kj * g.dilationW() - g.padW();
                         int lo = firstInside(ix0, g.strideW(), ow);
                         int hi = endInside(ix0, g.strideW(), ow, g.w());
@@ -237,18 +229,15 @@ final class ConvKernels {
         int paddedW = w + 2 * g.padW();
         int paddedH = h + 2 * g.padH();
         int plane = oh * ow;
-        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
-        long imageStride = strides.image();
-        long rowStride = strides.row();
+        Planes planes = Planes.of(g, batchColumns);
         int sw = g.strideW();
         int lanes = F.length();
-        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
+        Runs.parallel(planes.count(), planes.work(), (from, to) -> {
             float[] padded = new float[paddedH * paddedW];
             float[] block = new float[plane];
             for (long p = from; p < to; p++) {
-                // batch columns: images of one channel in turn, so the blocks of each row are read in order
-                int n = (int) (batchColumns ? p % g.n() : p / g.c());
-                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                int n = planes.image(p);
+                int ch = planes.channel(p);
                 long xPlane = x.offset() + ((long) n * g.c() + ch) * h * w;
                 java.util.Arrays.fill(padded, 0f);
                 for (int iy = 0; iy < h; iy++) {
@@ -257,7 +246,7 @@ final class ConvKernels {
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        long colBase = cols.offset() + n * imageStride + row * rowStride;
+                        long colBase = cols.offset() + planes.block(n, row);
                         MemorySegment.copy(cs, F32, colBase * 4, block, 0, plane);
                         for (int y = 0; y < oh; y++) {
                             int dst = (y * g.strideH() + ki * g.dilationH()) * paddedW + kj * g.dilationW();
@@ -304,9 +293,7 @@ final class ConvKernels {
         int plane = oh * ow;
         int rowW = ow + 2 * kw;
         int blockW = oh * rowW;
-        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
-        long imageStride = strides.image();
-        long rowStride = strides.row();
+        Planes planes = Planes.of(g, batchColumns);
         int lanes = F.length();
         int last = w - lanes;
         int lastCol = ow - lanes;
@@ -320,19 +307,18 @@ final class ConvKernels {
                 rowAt[iy * kh + ki] = hit ? ki * kw * blockW + kw + num / g.strideH() * rowW + g.padW() : -1;
             }
         }
-        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
+        Runs.parallel(planes.count(), planes.work(), (from, to) -> {
             float[] old = new float[h * w];
             float[] sum = new float[h * w];
             float[] blocks = new float[kh * kw * blockW];
             java.util.Arrays.fill(blocks, -0.0f); // the margins; interiors are overwritten for every plane
             for (long p = from; p < to; p++) {
-                // batch columns: images of one channel in turn, so the blocks of each row are read in order
-                int n = (int) (batchColumns ? p % g.n() : p / g.c());
-                int ch = (int) (batchColumns ? p / g.n() : p % g.c());
+                int n = planes.image(p);
+                int ch = planes.channel(p);
                 long xPlane = (x.offset() + ((long) n * g.c() + ch) * h * w) * 4;
                 for (int kk = 0; kk < kh * kw; kk++) {
                     long row = (long) ch * kh * kw + kk;
-                    long src = (cols.offset() + n * imageStride + row * rowStride) * 4;
+                    long src = (cols.offset() + planes.block(n, row)) * 4;
                     int base = kk * blockW + kw;
                     for (int y = 0; y < oh; y++, src += ow * 4L) {
                         int dst = base + y * rowW;
@@ -376,18 +362,16 @@ final class ConvKernels {
         int oh = g.outH();
         int ow = g.outW();
         long plane = (long) oh * ow;
-        ColumnStrides strides = ColumnStrides.of(g, batchColumns);
-        long imageStride = strides.image();
-        long rowStride = strides.row();
-        Runs.parallel((long) g.n() * g.c(), strides.planeWork(), (from, to) -> {
+        Planes planes = Planes.of(g, batchColumns);
+        Runs.parallel(planes.count(), planes.work(), (from, to) -> {
             for (long p = from; p < to; p++) {
-                int n = (int) (p / g.c());
-                int ch = (int) (p % g.c());
-                long xPlane = x.offset() + p * g.h() * g.w();
+                int n = planes.image(p);
+                int ch = planes.channel(p);
+                long xPlane = x.offset() + ((long) n * g.c() + ch) * g.h() * g.w();
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
                         long row = ((long) ch * g.kh() + ki) * g.kw() + kj;
-                        long colBase = cols.offset() + n * imageStride + row * rowStride;
+                        long colBase = cols.offset() + planes.block(n, row);
                         int ix0 = kj * g.dilationW() - g.padW();
                         int lo = firstInside(ix0, g.strideW(), ow);
                         int hi = endInside(ix0, g.strideW(), ow, g.w());
@@ -459,16 +443,36 @@ final class ConvKernels {
     }
 
     /**
-     * Where a plane's columns lie: {@code image} elements between two images' first columns, {@code row} between
-     * two rows of one image's columns (per image {@code [n, c*kh*kw, L]}, or the batch side by side
-     * {@code [c*kh*kw, n*L]}), and the work of one plane for splitting.
+     * The planes of an im2col or col2im, one task each: the order they are visited in and where each plane's
+     * columns lie, per image {@code [n, c*kh*kw, L]} or the batch side by side {@code [c*kh*kw, n*L]}.
      */
-    private record ColumnStrides(long image, long row, long planeWork) {
-        static ColumnStrides of(ConvGeometry g, boolean batchColumns) {
+    private record Planes(ConvGeometry g, boolean batchColumns, long imageStride, long rowStride, long work) {
+        static Planes of(ConvGeometry g, boolean batchColumns) {
             long plane = (long) g.outH() * g.outW();
             long colRows = (long) g.c() * g.kh() * g.kw();
-            return new ColumnStrides(batchColumns ? plane : colRows * plane, batchColumns ? g.n() * plane : plane,
+            return new Planes(g, batchColumns, batchColumns ? plane : colRows * plane, batchColumns ? g.n() * plane : plane,
                     g.kh() * g.kw() * plane);
+        }
+
+        long count() {
+            return (long) g.n() * g.c();
+        }
+
+        /**
+         * The image of task {@code p}: batch columns visit the images of one channel in turn, so each column row
+         * is read or written in order.
+         */
+        int image(long p) {
+            return (int) (batchColumns ? p % g.n() : p / g.c());
+        }
+
+        int channel(long p) {
+            return (int) (batchColumns ? p / g.n() : p % g.c());
+        }
+
+        /** Where image {@code n}'s block of column row {@code row} ({@code (ch * kh + ki) * kw + kj}) starts. */
+        long block(int n, long row) {
+            return n * imageStride + row * rowStride;
         }
     }
 }
