@@ -3,6 +3,7 @@ package dev.anvil.backend.vector;
 import static dev.anvil.backend.vector.Simd.D;
 import static dev.anvil.backend.vector.Simd.F;
 import static dev.anvil.backend.vector.Simd.F32;
+import static dev.anvil.backend.vector.Simd.FH;
 import static dev.anvil.backend.vector.Simd.NO;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -147,10 +148,11 @@ final class VectorConvEpilogue implements ConvEpilogue {
         MemorySegment is = indices.segment();
         MemorySegment bs = bias == null ? null : bias.segment();
         int lanes = F.length();
+        boolean vector = windows2x2(pool);
         Runs.parallel((long) out * n, plane, (from, to) -> {
-            float[] act = new float[plane];
-            float[] values = new float[pooled];
-            long[] at = new long[pooled];
+            float[] act = new float[plane + Pool2x2.SLACK];
+            float[] values = new float[pooled + 8];
+            long[] at = new long[pooled + 8];
             for (long block = from; block < to; block++) {
                 int c = (int) (block / n);
                 int i = (int) (block % n);
@@ -164,7 +166,9 @@ final class VectorConvEpilogue implements ConvEpilogue {
                 for (; l < plane; l++) {
                     act[l] = Math.max(bs == null ? act[l] : act[l] + b, 0f);
                 }
-                MaxPoolLoops.poolPlane(act, 0, pool, values, at, 0);
+                if (!vector || !Pool2x2.forward(act, pool.w(), pool.outH(), pool.outW(), values, at)) {
+                    MaxPoolLoops.poolPlane(act, 0, pool, values, at, 0);
+                }
                 long dst = (long) i * out + c;
                 MemorySegment.copy(values, 0, zs, F32, (z.offset() + dst * pooled) * 4, pooled);
                 MemorySegment.copy(at, 0, is, JAVA_LONG, (indices.offset() + dst * pooled) * 8, pooled);
@@ -190,38 +194,69 @@ final class VectorConvEpilogue implements ConvEpilogue {
         MemorySegment zs = z.segment();
         MemorySegment is = indices.segment();
         MemorySegment ys = gy.segment();
+        // Pool2x2 writes every element its windows cover; when they do not tile the plane, the edge is zeroed first
+        boolean vector = windows2x2(pool) && pool.outW() >= 4;
+        boolean tiled = pool.h() == 2 * pool.outH() && pool.w() == 2 * pool.outW();
         Runs.parallel(out, (long) n * plane, (from, to) -> {
             float[] block = new float[plane];
-            float[] grad = new float[pooled];
-            float[] value = new float[pooled];
+            float[] grad = new float[pooled + 8];
+            float[] value = new float[pooled + 8];
             long[] at = new long[pooled];
             for (int c = (int) from; c < to; c++) {
-                double sum = 0;
+                DoubleVector sum = DoubleVector.zero(D);
+                double tail = 0;
                 for (int i = 0; i < n; i++) {
                     long src = (long) i * out + c;
                     MemorySegment.copy(gs, F32, (g.offset() + src * pooled) * 4, grad, 0, pooled);
                     MemorySegment.copy(zs, F32, (z.offset() + src * pooled) * 4, value, 0, pooled);
                     MemorySegment.copy(is, JAVA_LONG, (indices.offset() + src * pooled) * 8, at, 0, pooled);
-                    Arrays.fill(block, 0f);
-                    for (int o = 0; o < pooled; o++) {
-                        long l = at[o];
-                        if (l < 0 || l >= plane) {
-                            throw new IllegalArgumentException("conv epilogue backwardPool: index " + l + " at output " + o
-                                    + " of plane (" + i + ", " + c + ") is outside the " + pool.h() + "x" + pool.w() + " plane");
-                        }
-                        if (value[o] > 0) {
-                            block[(int) l] += grad[o];
-                            sum += grad[o];
-                        }
+                    if (vector && !tiled) {
+                        Arrays.fill(block, 0f);
+                    }
+                    if (!vector || !Pool2x2.backward(grad, value, at, pool.w(), pool.outH(), pool.outW(), block)) {
+                        scatter(grad, value, at, pool, i, c, block);
+                    }
+                    // the bias gradient: the gradients that passed ReLU, summed in double
+                    int o = 0;
+                    for (int up = pooled - pooled % FH.length(); o < up; o += FH.length()) {
+                        FloatVector v = FloatVector.fromArray(FH, grad, o);
+                        v = v.blend(0f, FloatVector.fromArray(FH, value, o).compare(VectorOperators.GT, 0f).not());
+                        sum = sum.add(v.convertShape(VectorOperators.F2D, D, 0));
+                    }
+                    for (; o < pooled; o++) {
+                        tail += value[o] > 0 ? grad[o] : 0;
                     }
                     MemorySegment.copy(block, 0, ys, F32, (gy.offset() + ((long) c * n + i) * plane) * 4, plane);
                 }
                 if (biasGrad != null) {
-                    biasGrad.segment().setAtIndex(F32, biasGrad.offset() + c, (float) sum);
+                    biasGrad.segment().setAtIndex(F32, biasGrad.offset() + c, (float) (Simd.sum(sum) + tail));
                 }
             }
             return 0;
         });
+    }
+
+    /** Each pooled gradient that passed ReLU added at its maximum's position in a zeroed {@code block}. */
+    private static void scatter(float[] grad, float[] value, long[] at, ConvGeometry pool, int i, int c, float[] block) {
+        int plane = pool.h() * pool.w();
+        int pooled = pool.outH() * pool.outW();
+        Arrays.fill(block, 0f);
+        for (int o = 0; o < pooled; o++) {
+            long l = at[o];
+            if (l < 0 || l >= plane) {
+                throw new IllegalArgumentException("conv epilogue backwardPool: index " + l + " at output " + o
+                        + " of plane (" + i + ", " + c + ") is outside the " + pool.h() + "x" + pool.w() + " plane");
+            }
+            if (value[o] > 0) {
+                block[(int) l] += grad[o];
+            }
+        }
+    }
+
+    /** Whether {@link Pool2x2} computes this pooling: 2x2 windows, stride 2, on 256-bit vectors. */
+    private static boolean windows2x2(ConvGeometry pool) {
+        return Pool2x2.AVAILABLE && pool.kh() == 2 && pool.kw() == 2 && pool.strideH() == 2 && pool.strideW() == 2
+                && pool.padH() == 0 && pool.padW() == 0 && pool.dilationH() == 1 && pool.dilationW() == 1;
     }
 
     private static void requireIndices(String op, View indices) {

@@ -35,21 +35,25 @@ class ConvEpilogueTest {
         {3, 6, 14, 14, 10, 3, 1, 1, 2, 2},   // its second
         {2, 3, 11, 9, 4, 3, 2, 1, 3, 2},     // strided, overlapping windows, odd sizes (scalar tails)
         {2, 2, 7, 7, 3, 1, 1, 0, 2, 1},
+        {2, 2, 9, 11, 3, 3, 1, 1, 2, 2},     // 2x2/2 windows that leave an edge uncovered; 5 outputs a row
     };
 
-    /** Values with many exact zeros, ties and a few NaNs, so ReLU's and pooling's edge cases all occur. */
-    private static Tensor awkward(long seed, int... shape) {
+    /** Input kinds: Gaussian; many exact zeros and ties; the same with a few NaNs. */
+    private static final String[] INPUTS = {"gaussian", "ties and zeros", "ties, zeros, NaN"};
+
+    /** Values with many exact zeros and ties (and a few NaNs), so ReLU's and pooling's edge cases all occur. */
+    private static Tensor awkward(long seed, boolean nan, int... shape) {
         Tensor x = Tensor.randint(-2, 3, Shape.of(shape), seed).cast(DType.F32).mul(0.5);
-        return Tensor.where(Tensor.rand(Shape.of(shape), seed + 1).lt(0.02), Tensor.scalar(Float.NaN, DType.F32), x);
+        return Tensor.where(Tensor.rand(Shape.of(shape), seed + 1).lt(nan ? 0.02 : 0), Tensor.scalar(Float.NaN, DType.F32), x);
     }
 
     private record Run(float[] y, float[] dx, float[] dw, float[] db) {
     }
 
-    private static Run run(int[] g, int mode, boolean fused, boolean awkwardInput) {
+    private static Run run(int[] g, int mode, boolean fused, int input) {
         try (MemoryScope s = MemoryScope.open("epilogue")) {
-            Tensor x = (awkwardInput ? awkward(1, g[0], g[1], g[2], g[3]) : Tensor.randn(Shape.of(g[0], g[1], g[2], g[3]), 1))
-                    .requiresGrad(true);
+            Tensor x = (input > 0 ? awkward(1, input == 2, g[0], g[1], g[2], g[3])
+                    : Tensor.randn(Shape.of(g[0], g[1], g[2], g[3]), 1)).requiresGrad(true);
             Tensor k = Tensor.randn(Shape.of(g[4], g[1], g[5], g[5]), 2).requiresGrad(true);
             Tensor b = Tensor.randn(Shape.of(g[4]), 3).requiresGrad(true);
             Tensor y;
@@ -69,11 +73,11 @@ class ConvEpilogueTest {
         try (var use = Backends.use(Backends.get("cpu-vector"))) {
             for (int[] g : CASES) {
                 for (int mode = 0; mode < 2; mode++) {
-                    for (boolean awkwardInput : new boolean[] {false, true}) {
+                    for (int input = 0; input < INPUTS.length; input++) {
                         String what = (mode == 0 ? "conv2dRelu " : "conv2dReluMaxPool ") + java.util.Arrays.toString(g)
-                                + (awkwardInput ? " ties, zeros, NaN" : "");
-                        Run composed = run(g, mode, false, awkwardInput);
-                        Run fused = run(g, mode, true, awkwardInput);
+                                + " " + INPUTS[input];
+                        Run composed = run(g, mode, false, input);
+                        Run fused = run(g, mode, true, input);
                         assertArrayEquals(composed.y(), fused.y(), what + ": output");
                         assertArrayEquals(composed.dx(), fused.dx(), what + ": input gradient");
                         assertArrayEquals(composed.dw(), fused.dw(), what + ": weight gradient");
@@ -124,6 +128,24 @@ class ConvEpilogueTest {
             IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
                     () -> e.backwardPool(g, pooled, index, pool, Tensor.zeros(3, 2, 16).view(), null));
             assertTrue(outside.getMessage().contains("index 16"), outside.getMessage());
+
+            // Rows of 4 windows take the SIMD path, which hands positions outside their window to the checked loop:
+            // one in the neighbour's window is scattered there, one past the plane is refused
+            ConvGeometry wide = new ConvGeometry(1, 1, 4, 8, 2, 2, 2, 2, 0, 0, 1, 1);
+            View g8 = Tensor.ones(1, 1, 8).view();
+            Tensor at = Tensor.fromArray(new long[] {0, 2, 4, 6, 16, 18, 20, 22}, 1, 1, 8);
+            Tensor moved = Tensor.fromArray(new long[] {0, 4, 4, 6, 16, 18, 20, 22}, 1, 1, 8);
+            Tensor gy = Tensor.zeros(1, 1, 32);
+            e.backwardPool(g8, g8, moved.view(), wide, gy.view(), null);
+            float[] got = gy.toFloatArray();
+            assertEquals(2f, got[4]);
+            assertEquals(0f, got[2]);
+            e.backwardPool(g8, g8, at.view(), wide, gy.view(), null);
+            assertEquals(1f, gy.toFloatArray()[2]);
+            Tensor past = Tensor.fromArray(new long[] {0, 2, 4, 6, 16, 18, 20, 32}, 1, 1, 8);
+            IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class,
+                    () -> e.backwardPool(g8, g8, past.view(), wide, gy.view(), null));
+            assertTrue(beyond.getMessage().contains("index 32"), beyond.getMessage());
         }
     }
 }
