@@ -15,6 +15,10 @@ import org.bytedeco.openblas.global.openblas_full;
  * call and a Java-parallel op never overlap).
  */
 final class OpenBlas {
+    static {
+        ThreadTimeout.applyDefault(); // before anything loads the library: OpenBLAS reads it only then
+    }
+
     static final int ROW_MAJOR = openblas.CblasRowMajor;
     static final int NO_TRANS = openblas.CblasNoTrans;
     static final int TRANS = openblas.CblasTrans;

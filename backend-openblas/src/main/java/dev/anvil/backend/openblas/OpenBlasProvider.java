@@ -25,6 +25,7 @@ public final class OpenBlasProvider implements BackendProvider {
     @Override
     public Availability probe() {
         try {
+            ThreadTimeout.applyDefault();
             return Availability.available(OpenBlas.describe());
         } catch (UnsatisfiedLinkError e) {
             return Availability.unavailable("the OpenBLAS native library did not load (" + e.getMessage()
