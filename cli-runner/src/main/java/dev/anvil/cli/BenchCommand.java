@@ -258,7 +258,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             try (var _ = Backends.use(b)) {
                 ModelBench.Figures f = op == BenchOp.MLP_INFER
-                        ? ModelBench.mlpInfer(size, stopwatch.targetNanos())
+                        ? ModelBench.mlpInfer(size, quick ? 5 * stopwatch.targetNanos() : ModelBench.INFER_WINDOW_NANOS)
                         : ModelBench.trainEpoch(op == BenchOp.CNN_TRAIN_EPOCH, size, quick ? 1 : 3);
                 return new Result(op, size, target.name(), null, null, f.millis(), null, null, f);
             } catch (RuntimeException e) {
