@@ -141,6 +141,19 @@ class MainTest {
     }
 
     @Test
+    void benchMlpInferReportsLatencyPercentilesAndRate() {
+        Run r = run("bench", "--op", "mlp-infer", "--sizes", "2", "--backends", "cpu-vector", "--json", "--quick");
+        assertEquals(0, r.code(), r.err());
+        JsonObject res = r.json().getAsJsonArray("results").get(0).getAsJsonObject();
+        double p50 = res.get("p50_us").getAsDouble();
+        double p99 = res.get("p99_us").getAsDouble();
+        assertTrue(p50 > 0 && p99 >= p50, res.toString());
+        assertEquals(2 / (p50 / 1e6), res.get("samples_per_second").getAsDouble(), 1e-6 * (2 / (p50 / 1e6)), res.toString());
+        int calls = Integer.parseInt(res.get("data").getAsString().replace(" calls", ""));
+        assertTrue(calls >= 100, "at least 100 timed calls: " + res);
+    }
+
+    @Test
     void benchGemmReportsFlopsOnly() {
         Run r = run("bench", "--op", "gemm", "--sizes", "8", "--json", "--quick");
         assertEquals(0, r.code(), r.err());
