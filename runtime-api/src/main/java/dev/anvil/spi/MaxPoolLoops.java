@@ -5,8 +5,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The scalar {@link MaxPool} kernel over a range of planes, shared by the CPU backends (a window of 2x2 or
- * 3x3 leaves nothing for SIMD lanes to do; the work is one read of the input and one write of the output).
+ * The scalar {@link MaxPool} kernel over a range of planes, shared by the CPU backends. Windows of any sign of
+ * value, any size and stride: SIMD lanes would need the windows' elements side by side, which costs shuffles that
+ * ate the gain here. (The cpu-vector backend's fused conv epilogue pools ReLU outputs, which are never negative,
+ * 2x2 with stride 2 in SIMD lanes by a trick that needs exactly that; it falls back to {@link #poolPlane}.)
  */
 public final class MaxPoolLoops implements MaxPool {
     /** F32 planes up to this many elements are pooled from a heap copy; larger ones (and F64) in place. */

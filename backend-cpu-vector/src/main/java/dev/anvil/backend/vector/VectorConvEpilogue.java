@@ -21,7 +21,9 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * F32 {@link ConvEpilogue}: forwards, each {@code [L]} block of the channel-major product moves to its NCHW place
  * with the bias added and ReLU applied on the way; backwards, each channel's gradient blocks are masked by the
- * ReLU output, moved back to channel-major and summed for the bias, in one pass.
+ * ReLU output, moved back to channel-major and summed for the bias, in one pass. With pooling, each block is
+ * pooled on the way from a heap copy: 2x2 windows with stride 2 (the common case) in SIMD lanes by
+ * {@link Pool2x2}, other windows (and planes with a NaN) by the scalar {@link MaxPoolLoops}.
  */
 final class VectorConvEpilogue implements ConvEpilogue {
 
