@@ -4,6 +4,7 @@ import dev.anvil.spi.Backend;
 import dev.anvil.spi.BatchIm2col;
 import dev.anvil.spi.ConvEpilogue;
 import dev.anvil.spi.ConvGeometry;
+import dev.anvil.spi.DirectConv;
 import dev.anvil.spi.View;
 import java.util.Arrays;
 import java.util.Optional;
@@ -166,7 +167,9 @@ final class Convolutions {
      * conv2d, followed by ReLU when {@code relu} and then by max pooling when {@code poolKernel > 0}: im2col of
      * the batch, one matrix product giving {@code [out, n, L]}, then the backend's {@link ConvEpilogue} (bias, ReLU,
      * pooling and the move to NCHW in one pass, and one pass back for the gradients) or, without it, a permuted
-     * bias add, a ReLU and {@link Tensor#maxPool2d}.
+     * bias add, a ReLU and {@link Tensor#maxPool2d}. With ReLU and pooling, an input that needs no gradient (a
+     * first layer; inference) and a backend {@link DirectConv} that takes the geometry (few taps, stride 1), the
+     * convolution runs directly instead, with no columns or product.
      */
     static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, boolean relu, int poolKernel,
                          int poolStride) {
@@ -191,6 +194,14 @@ final class Convolutions {
         int plane = oh * ow;
         boolean pooled = poolKernel > 0;
         boolean poolFits = pooled && relu && poolStride > 0 && poolKernel <= oh && poolKernel <= ow;
+        if (poolFits && n > 0 && (!Autograd.isEnabled() || !x.requiresGrad()) && weight.dtype() == x.dtype()
+                && (bias == null || bias.dtype() == x.dtype())) {
+            ConvGeometry pg = new ConvGeometry(1, n * out, oh, ow, poolKernel, poolKernel, poolStride, poolStride, 0, 0, 1, 1);
+            Optional<DirectConv> direct = b.kernel(DirectConv.class).filter(dc -> dc.supports(x.dtype(), g, pg));
+            if (direct.isPresent()) {
+                return directConvPool(direct.get(), b, x, weight, bias, g, pg, new int[][] {k, s, p, d});
+            }
+        }
         Tensor cols = unfoldBatch(x, k, s, p, d);                             // [c*kh*kw, n*L]
         Tensor y = weight.reshape(out, -1).matmul(cols).reshape(out, n, plane);  // one GEMM for the batch
         Optional<ConvEpilogue> fused = b.kernel(ConvEpilogue.class).filter(e -> e.supports(y.dtype()));
@@ -235,5 +246,44 @@ final class Convolutions {
             return bias == null ? new Tensor[] {gy} : new Tensor[] {gy, gb};
         }, bias == null ? new Tensor[] {y} : new Tensor[] {y, bias});
         return z.reshape(outShape);
+    }
+
+    /**
+     * conv2d + ReLU + max pooling by the backend's {@link DirectConv} (no columns, no matrix product): for an input
+     * that needs no gradient, such as a network's first layer. The weight (and bias) gradient comes from the same
+     * kernel, or, when the gradient itself is being differentiated, from tensor ops in the im2col form.
+     * {@code window} is the kernel, stride, padding and dilation as {@link #unfoldBatch} takes them.
+     */
+    private static Tensor directConvPool(DirectConv dc, Backend b, Tensor x, Tensor weight, Tensor bias, ConvGeometry g,
+                                         ConvGeometry pg, int[][] window) {
+        int n = g.n();
+        int out = weight.dim(0);
+        int taps = weight.dim(1) * weight.dim(2) * weight.dim(3);
+        int plane = g.outH() * g.outW();
+        int pooled = pg.outH() * pg.outW();
+        Tensor input = x.detach().contiguous();
+        Tensor w = weight.detach().reshape(out, taps).contiguous();
+        Tensor bc = bias == null ? null : bias.detach().contiguous();
+        Tensor z = Exec.empty(b, x.dtype(), new int[] {n, out, pooled});
+        Tensor index = Exec.empty(b, DType.I64, new int[] {n, out, pooled});
+        dc.forwardPool(input.view(), w.view(), bc == null ? null : bc.view(), g, pg, z.view(), index.view());
+        Tensor saved = z.detach();
+        Autograd.record(z, "conv2d+relu+maxPool2d (direct)", gz -> {
+            Tensor gc = gz.reshape(n, out, pooled).contiguous();
+            if (Autograd.isEnabled() || gc.dtype() != saved.dtype()) { // a graph of the gradient: tensor ops only
+                Tensor masked = Tensor.where(saved.gt(0), gc, Tensor.scalar(0, gc.dtype()));
+                Tensor unpooled = Tensor.zeros(Shape.of(n, out, plane), gc.dtype()).scatterAdd(2, index, masked);
+                Tensor gy = unpooled.permute(1, 0, 2).reshape(out, n * plane);
+                Tensor cols = unfoldBatch(input, window[0], window[1], window[2], window[3]);
+                Tensor gw = gy.matmul(cols.transpose(0, 1)).reshape(weight.dims());
+                return bias == null ? new Tensor[] {gw} : new Tensor[] {gw, masked.sum(0, 2)};
+            }
+            Tensor gw = Exec.empty(b, gc.dtype(), new int[] {out, taps});
+            Tensor gb = bias == null ? null : Exec.empty(b, gc.dtype(), new int[] {out});
+            dc.backwardPool(gc.view(), saved.view(), index.view(), input.view(), g, pg, gw.view(), gb == null ? null : gb.view());
+            Tensor gwr = gw.reshape(weight.dims());
+            return bias == null ? new Tensor[] {gwr} : new Tensor[] {gwr, gb};
+        }, bias == null ? new Tensor[] {weight} : new Tensor[] {weight, bias});
+        return z.reshape(n, out, pg.outH(), pg.outW());
     }
 }

@@ -4,6 +4,7 @@ import dev.anvil.DType;
 import dev.anvil.backend.reference.ReferenceBackend;
 import dev.anvil.spi.AdamStep;
 import dev.anvil.spi.ConvEpilogue;
+import dev.anvil.spi.DirectConv;
 import dev.anvil.spi.MaxPool;
 import dev.anvil.spi.MaxPoolLoops;
 import dev.anvil.spi.Axpy;
@@ -165,6 +166,7 @@ public final class VectorBackend extends HostBackend {
     private final MaxPool maxPool = new MaxPoolLoops(true);
     private final ReluBackward reluBackward = new VectorReluBackward();
     private final ConvEpilogue convEpilogue = new VectorConvEpilogue();
+    private final DirectConv directConv = new VectorDirectConv();
     private final BatchIm2col batchIm2col = new BatchIm2col() {
         @Override
         public void im2col(View x, ConvGeometry g, View cols) {
@@ -197,6 +199,9 @@ public final class VectorBackend extends HostBackend {
         }
         if (type == ConvEpilogue.class) {
             return Optional.of(type.cast(convEpilogue));
+        }
+        if (type == DirectConv.class) {
+            return Optional.of(type.cast(directConv));
         }
         if (type == BatchIm2col.class) {
             return Optional.of(type.cast(batchIm2col));

@@ -146,8 +146,6 @@ final class VectorConvEpilogue implements ConvEpilogue {
         int n = s[0];
         int out = s[1];
         MemorySegment ys = y.segment();
-        MemorySegment zs = z.segment();
-        MemorySegment is = indices.segment();
         MemorySegment bs = bias == null ? null : bias.segment();
         int lanes = F.length();
         boolean vector = windows2x2(pool);
@@ -168,12 +166,7 @@ final class VectorConvEpilogue implements ConvEpilogue {
                 for (; l < plane; l++) {
                     act[l] = Math.max(bs == null ? act[l] : act[l] + b, 0f);
                 }
-                if (!vector || !Pool2x2.forward(act, pool.w(), pool.outH(), pool.outW(), values, at)) {
-                    MaxPoolLoops.poolPlane(act, 0, pool, values, at, 0);
-                }
-                long dst = (long) i * out + c;
-                MemorySegment.copy(values, 0, zs, F32, (z.offset() + dst * pooled) * 4, pooled);
-                MemorySegment.copy(at, 0, is, JAVA_LONG, (indices.offset() + dst * pooled) * 8, pooled);
+                pool(act, pool, vector, values, at, z, indices, (long) i * out + c);
             }
             return 0;
         });
@@ -192,54 +185,86 @@ final class VectorConvEpilogue implements ConvEpilogue {
         requireIndices("backwardPool", indices);
         int n = s[0];
         int out = s[1];
-        MemorySegment gs = g.segment();
-        MemorySegment zs = z.segment();
-        MemorySegment is = indices.segment();
         MemorySegment ys = gy.segment();
-        // Pool2x2 writes every element its windows cover; when they do not tile the plane, the edge is zeroed first
         boolean vector = windows2x2(pool) && pool.outW() >= 4;
-        boolean tiled = pool.h() == 2 * pool.outH() && pool.w() == 2 * pool.outW();
         Runs.parallel(out, (long) n * plane, (from, to) -> {
             float[] block = new float[plane];
             float[] grad = new float[pooled + 8];
             float[] value = new float[pooled + 8];
             long[] at = new long[pooled];
             for (int c = (int) from; c < to; c++) {
-                DoubleVector sum = DoubleVector.zero(D);
-                double tail = 0;
+                double sum = 0;
                 for (int i = 0; i < n; i++) {
-                    long src = (long) i * out + c;
-                    MemorySegment.copy(gs, F32, (g.offset() + src * pooled) * 4, grad, 0, pooled);
-                    MemorySegment.copy(zs, F32, (z.offset() + src * pooled) * 4, value, 0, pooled);
-                    MemorySegment.copy(is, JAVA_LONG, (indices.offset() + src * pooled) * 8, at, 0, pooled);
-                    if (vector && !tiled) {
-                        Arrays.fill(block, 0f);
-                    }
-                    if (!vector || !Pool2x2.backward(grad, value, at, pool.w(), pool.outH(), pool.outW(), block)) {
-                        scatter(grad, value, at, pool, i, c, block);
-                    }
-                    // the bias gradient: the gradients that passed ReLU, summed in double
-                    int o = 0;
-                    for (int up = pooled - pooled % FH.length(); o < up; o += FH.length()) {
-                        FloatVector v = FloatVector.fromArray(FH, grad, o);
-                        v = v.blend(0f, FloatVector.fromArray(FH, value, o).compare(VectorOperators.GT, 0f).not());
-                        sum = sum.add(v.convertShape(VectorOperators.F2D, D, 0));
-                    }
-                    for (; o < pooled; o++) {
-                        tail += value[o] > 0 ? grad[o] : 0;
-                    }
+                    unpool(g, z, indices, (long) i * out + c, pool, vector, grad, value, at, block, i, c);
+                    sum += reluMaskedSum(grad, value, pooled);
                     MemorySegment.copy(block, 0, ys, F32, (gy.offset() + ((long) c * n + i) * plane) * 4, plane);
                 }
                 if (biasGrad != null) {
-                    biasGrad.segment().setAtIndex(F32, biasGrad.offset() + c, (float) (Simd.sum(sum) + tail));
+                    biasGrad.segment().setAtIndex(F32, biasGrad.offset() + c, (float) sum);
                 }
             }
             return 0;
         });
     }
 
-    /** Each pooled gradient that passed ReLU added at its maximum's position in a zeroed {@code block}. */
-    private static void scatter(float[] grad, float[] value, long[] at, ConvGeometry pool, int i, int c, float[] block) {
+    /**
+     * Pools the ReLU plane {@code act} ({@link Pool2x2} when {@code vector} and it can, else the scalar kernel) and
+     * stores the maxima and their positions as plane {@code dst} of {@code z} and {@code indices}.
+     */
+    static void pool(float[] act, ConvGeometry pool, boolean vector, float[] values, long[] at, View z, View indices,
+                     long dst) {
+        if (!vector || !Pool2x2.forward(act, pool.w(), pool.outH(), pool.outW(), values, at)) {
+            MaxPoolLoops.poolPlane(act, 0, pool, values, at, 0);
+        }
+        int pooled = pool.outH() * pool.outW();
+        MemorySegment.copy(values, 0, z.segment(), F32, (z.offset() + dst * pooled) * 4, pooled);
+        MemorySegment.copy(at, 0, indices.segment(), JAVA_LONG, (indices.offset() + dst * pooled) * 8, pooled);
+    }
+
+    /**
+     * Loads plane {@code src} of the pooled gradient {@code g}, values {@code z} and positions into {@code grad},
+     * {@code value} and {@code at}, and writes the unpooled plane's gradient into {@code block}: by {@link Pool2x2}
+     * when {@code vector} (zeroing first the edge its windows leave uncovered) and the positions allow, else by
+     * {@link #scatter}. {@code (i, c)} names the plane in errors.
+     */
+    static void unpool(View g, View z, View indices, long src, ConvGeometry pool, boolean vector, float[] grad,
+                       float[] value, long[] at, float[] block, int i, int c) {
+        int pooled = pool.outH() * pool.outW();
+        MemorySegment.copy(g.segment(), F32, (g.offset() + src * pooled) * 4, grad, 0, pooled);
+        MemorySegment.copy(z.segment(), F32, (z.offset() + src * pooled) * 4, value, 0, pooled);
+        MemorySegment.copy(indices.segment(), JAVA_LONG, (indices.offset() + src * pooled) * 8, at, 0, pooled);
+        if (vector && (pool.h() != 2 * pool.outH() || pool.w() != 2 * pool.outW())) {
+            Arrays.fill(block, 0f);
+        }
+        if (!vector || !Pool2x2.backward(grad, value, at, pool.w(), pool.outH(), pool.outW(), block)) {
+            scatter(grad, value, at, pool, i, c, block);
+        }
+    }
+
+    /**
+     * The sum, in double, of the pooled gradients whose pooled value passed ReLU ({@code value > 0}): lanes, their
+     * lane-ordered sum, then the tail (the same bits in every JIT tier).
+     */
+    static double reluMaskedSum(float[] grad, float[] value, int pooled) {
+        DoubleVector sum = DoubleVector.zero(D);
+        int o = 0;
+        for (int up = pooled - pooled % FH.length(); o < up; o += FH.length()) {
+            FloatVector v = FloatVector.fromArray(FH, grad, o);
+            v = v.blend(0f, FloatVector.fromArray(FH, value, o).compare(VectorOperators.GT, 0f).not());
+            sum = sum.add(v.convertShape(VectorOperators.F2D, D, 0));
+        }
+        double s = Simd.sum(sum);
+        for (; o < pooled; o++) {
+            s += value[o] > 0 ? grad[o] : 0;
+        }
+        return s;
+    }
+
+    /**
+     * Each pooled gradient that passed ReLU added at its maximum's position in {@code block}, zeroed first; throws
+     * for a position outside the plane (naming the plane {@code (i, c)}).
+     */
+    static void scatter(float[] grad, float[] value, long[] at, ConvGeometry pool, int i, int c, float[] block) {
         int plane = pool.h() * pool.w();
         int pooled = pool.outH() * pool.outW();
         Arrays.fill(block, 0f);
@@ -256,7 +281,7 @@ final class VectorConvEpilogue implements ConvEpilogue {
     }
 
     /** Whether {@link Pool2x2} computes this pooling: 2x2 windows, stride 2, on 256-bit vectors. */
-    private static boolean windows2x2(ConvGeometry pool) {
+    static boolean windows2x2(ConvGeometry pool) {
         return Pool2x2.AVAILABLE && pool.kh() == 2 && pool.kw() == 2 && pool.strideH() == 2 && pool.strideW() == 2
                 && pool.padH() == 0 && pool.padW() == 0 && pool.dilationH() == 1 && pool.dilationW() == 1;
     }
