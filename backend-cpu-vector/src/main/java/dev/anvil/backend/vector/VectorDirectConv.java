@@ -25,7 +25,12 @@ import jdk.incubator.vector.VectorSpecies;
  * JIT tier.
  */
 final class VectorDirectConv implements DirectConv {
-    /** Taps per output (input channels x kernel) up to which the direct form beats the matrix product. */
+    /**
+     * Taps per output (input channels x kernel) up to which the direct form is used. Measured, batch 128, 32
+     * outputs, forward and backward against the im2col form on 2 threads: 9 taps (1 channel, 3x3, 28x28) 2.7-3.4
+     * against 3.8-4.5 ms and 5.6-5.8 against 5.9-7.0 ms; 27 taps (RGB, 3x3, 32x32) 5.7-7.5 against 10.6-11.2 ms
+     * and 8.8-11.8 against 14.5-15.2 ms (backward figures include the test's own elementwise ops).
+     */
     static final int MAX_TAPS = 32;
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
