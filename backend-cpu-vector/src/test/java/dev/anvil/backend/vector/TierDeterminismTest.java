@@ -41,6 +41,24 @@ class TierDeterminismTest {
                             lines.add(names[i] + " " + Arrays.hashCode(out[i].toFloatArray()));
                         }
                     }
+                    // a first-layer convolution (the direct kernel) and one whose input needs a gradient (im2col,
+                    // the fused epilogue), both with ReLU and 2x2 pooling, forwards and backwards
+                    for (boolean direct : new boolean[] {true, false}) {
+                        try (var on = Autograd.enableGrad()) {
+                            Tensor img = Tensor.randn(Shape.of(1, 1, 16, 16), 4).requiresGrad(!direct);
+                            Tensor k = Tensor.randn(Shape.of(4, 1, 3, 3), 5).requiresGrad(true);
+                            Tensor bias = Tensor.randn(Shape.of(4), 6).requiresGrad(true);
+                            Tensor z = img.conv2dReluMaxPool(k, bias, 1, 1, 2, 2);
+                            z.mul(Tensor.randn(z.shape(), 7)).sum().backward();
+                            if (round == warm) {
+                                String name = direct ? "conv direct" : "conv im2col";
+                                lines.add(name + " " + Arrays.hashCode(z.toFloatArray()) + " "
+                                        + Arrays.hashCode(k.grad().toFloatArray()) + " "
+                                        + Arrays.hashCode(bias.grad().toFloatArray())
+                                        + (direct ? "" : " " + Arrays.hashCode(img.grad().toFloatArray())));
+                            }
+                        }
+                    }
                 }
             }
             System.out.println(String.join("\n", lines));
