@@ -69,14 +69,14 @@ final class Pool2x2 {
             int bottom = top + w;
             // Eight outputs a step, four per register; the last step of a row overlaps the one before (it rewrites
             // equal values), and a row shorter than eight computes lanes past its end that the next row (or the
-            // slack) overwrites. maxima and positions repeat the same loads and compares, which C2 computes once
+            // slack) overwrites. The two calls per half repeat the same loads and compares, which C2 computes once
             // (the same speed as one body written out, measured).
             for (int j0 = 0;; j0 += 8) {
                 int j = ow >= 8 ? Math.min(j0, ow - 8) : 0;
-                LongVector first = maxima(act, top + 2 * j, bottom + 2 * j);
-                LongVector second = maxima(act, top + 2 * j + 8, bottom + 2 * j + 8);
-                LongVector firstAt = positions(act, top + 2 * j, bottom + 2 * j, wide, wideRight);
-                LongVector secondAt = positions(act, top + 2 * j + 8, bottom + 2 * j + 8, wide, wideRight);
+                LongVector first = windows(act, top + 2 * j, bottom + 2 * j, wide, wideRight, false);
+                LongVector second = windows(act, top + 2 * j + 8, bottom + 2 * j + 8, wide, wideRight, false);
+                LongVector firstAt = windows(act, top + 2 * j, bottom + 2 * j, wide, wideRight, true);
+                LongVector secondAt = windows(act, top + 2 * j + 8, bottom + 2 * j + 8, wide, wideRight, true);
                 nan = nan.or(first.compare(VectorOperators.GT, INF)).or(second.compare(VectorOperators.GT, INF));
                 int o = i * ow + j;
                 first.or(second.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts().rearrange(UNZIP)
@@ -92,24 +92,14 @@ final class Pool2x2 {
         return !nan.anyTrue();
     }
 
-    /** The maxima of the four windows whose top-left elements are at {@code top} and, a row below, {@code bottom}. */
-    private static LongVector maxima(float[] act, int top, int bottom) {
-        LongVector t = FloatVector.fromArray(F8, act, top).reinterpretAsLongs();
-        LongVector b = FloatVector.fromArray(F8, act, bottom).reinterpretAsLongs();
-        LongVector tl = t.and(LOW_HALF);
-        LongVector th = t.lanewise(VectorOperators.LSHR, 32);
-        LongVector bl = b.and(LOW_HALF);
-        LongVector bh = b.lanewise(VectorOperators.LSHR, 32);
-        LongVector tm = tl.blend(th, th.compare(VectorOperators.GT, tl));
-        LongVector bm = bl.blend(bh, bh.compare(VectorOperators.GT, bl));
-        return tm.blend(bm, bm.compare(VectorOperators.GT, tm));
-    }
-
     /**
-     * Where in each window {@link #maxima} finds its maximum: 0 (top left) unless the top right is larger (1),
-     * then that unless the larger of the bottom pair is larger still ({@code wide} or {@code wideRight}).
+     * For the four windows whose top-left elements are at {@code top} and, a row below, {@code bottom}: their
+     * maxima, or with {@code positions} where in each window the maximum is: 0 (top left) unless the top right is
+     * larger (1), then that unless the larger of the bottom pair is larger still ({@code wide} or
+     * {@code wideRight}). Called twice per step with a constant flag, it inlines into one computation.
      */
-    private static LongVector positions(float[] act, int top, int bottom, LongVector wide, LongVector wideRight) {
+    private static LongVector windows(float[] act, int top, int bottom, LongVector wide, LongVector wideRight,
+                                      boolean positions) {
         LongVector t = FloatVector.fromArray(F8, act, top).reinterpretAsLongs();
         LongVector b = FloatVector.fromArray(F8, act, bottom).reinterpretAsLongs();
         LongVector tl = t.and(LOW_HALF);
@@ -120,7 +110,8 @@ final class Pool2x2 {
         VectorMask<Long> belowRight = bh.compare(VectorOperators.GT, bl);
         LongVector tm = tl.blend(th, right);
         LongVector bm = bl.blend(bh, belowRight);
-        return ZERO.blend(ONE, right).blend(wide.blend(wideRight, belowRight), bm.compare(VectorOperators.GT, tm));
+        VectorMask<Long> below = bm.compare(VectorOperators.GT, tm);
+        return positions ? ZERO.blend(ONE, right).blend(wide.blend(wideRight, belowRight), below) : tm.blend(bm, below);
     }
 
     /**
